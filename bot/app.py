@@ -1,0 +1,104 @@
+"""The running bot: the store, the understanding of messages, the dispatcher, channels and the outbox loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot import kb, outbox
+from bot.channels.base import Channel
+from bot.clock import Clock
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.messages import Incoming, Outgoing
+from bot.registry import replace_registry
+from bot.store import get_meta, open_db, set_meta
+from intents.classify import Thresholds, Understanding
+from knowledge.kbfile import read_shipped
+from knowledge.registryfile import SHIPPED, read_registry_file
+
+log = logging.getLogger(__name__)
+
+
+def thresholds(settings: Settings) -> Thresholds:
+    return Thresholds(
+        mention=settings.faq_threshold_mention, plain=settings.faq_threshold_plain,
+        suggest=settings.faq_suggest_threshold, complaint=settings.complaint_threshold,
+    )
+
+
+def seed_defaults(db, clock: Clock) -> None:
+    """A new database gets the shipped registry and knowledge base; from then on the database is the truth."""
+    if get_meta(db, "registry_seeded") is None:
+        replace_registry(db, read_registry_file(SHIPPED))
+        set_meta(db, "registry_seeded", clock.iso())
+    if get_meta(db, "kb_seeded") is None:
+        kb.import_entries(db, read_shipped(), author="system", at=clock.iso())
+        set_meta(db, "kb_seeded", clock.iso())
+
+
+class Bot:
+    def __init__(self, settings: Settings, clock: Clock | None = None, seed: bool = True):
+        self.settings = settings
+        self.clock = clock or Clock(settings.timezone)
+        self.db = open_db(settings.db_path if settings.db != ":memory:" else ":memory:")
+        if seed:
+            seed_defaults(self.db, self.clock)
+        self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings))
+        self.dispatcher = Dispatcher(self.db, self.clock, self.understanding)
+        self.channels: dict[str, Channel] = {}
+        self._outbox_wakeup = asyncio.Event()
+
+    def add_channel(self, channel: Channel) -> None:
+        for name in channel.names:
+            self.channels[name] = channel
+
+    def reload_kb(self) -> None:
+        self.understanding.reload(kb.load_entries(self.db))
+
+    def handle(self, msg: Incoming) -> list[int]:
+        queued = self.dispatcher.handle(msg)
+        if queued:
+            self._outbox_wakeup.set()
+        return queued
+
+    async def on_message(self, msg: Incoming) -> None:
+        self.handle(msg)
+
+    async def _send(self, item: Outgoing) -> None:
+        await self.channels[item.channel].send(item)
+
+    async def deliver(self) -> int:
+        """Send every outbox item that is due on a connected channel."""
+        s = self.settings
+        return await outbox.deliver_due(self.db, self.clock, self._send, set(self.channels),
+                                        s.outbox_retry_seconds, s.outbox_max_delay_seconds)
+
+    async def run_outbox(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.deliver()
+            except Exception:
+                log.exception("outbox delivery round failed")
+            self._outbox_wakeup.clear()
+            waits = [asyncio.ensure_future(self._outbox_wakeup.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+
+    async def run(self, channels: list[Channel]) -> None:
+        """Run until every channel has finished (the terminal ends at end of input)."""
+        for channel in channels:
+            self.add_channel(channel)
+        self.dispatcher.resume()
+        stop = asyncio.Event()
+        loop = asyncio.create_task(self.run_outbox(stop))
+        try:
+            await asyncio.gather(*(c.run(self.on_message) for c in channels))
+            await self.deliver()
+        finally:
+            stop.set()
+            await loop
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,112 @@
+"""Grid cases (网格事项): filing, numbering, the timeline of events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.clock import Clock
+
+STATES = {
+    "accepted": "受理", "assigned": "已派遣", "in_progress": "处置中",
+    "resolved": "已办结", "closed": "已评价", "returned": "已退回",
+}
+# Handling limits: hours for urgent categories, working days for the rest.
+URGENT_HOURS = {"safety_hazard": 24, "utilities": 24}
+DEFAULT_WORKING_DAYS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    id: str
+    due_at: datetime
+
+
+def due_date(category: str, start: datetime) -> datetime:
+    if category in URGENT_HOURS:
+        return start + timedelta(hours=URGENT_HOURS[category])
+    due, days = start, DEFAULT_WORKING_DAYS
+    while days:
+        due += timedelta(days=1)
+        if due.weekday() < 5:
+            days -= 1
+    return due
+
+
+def next_number(db: Database, clock: Clock) -> str:
+    """SF-20261126-0007: the district prefix, the day, a per-day sequence (call inside a transaction)."""
+    day = clock.now().strftime("%Y%m%d")
+    db.execute("INSERT INTO case_numbers (day, seq) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET seq = seq + 1", [day])
+    seq = db.execute("SELECT seq FROM case_numbers WHERE day = ?", [day]).fetchone()[0]
+    return f"SF-{day}-{seq:04d}"
+
+
+def preview_number(db: Database, clock: Clock) -> str:
+    day = clock.now().strftime("%Y%m%d")
+    row = db.execute("SELECT seq FROM case_numbers WHERE day = ?", [day]).fetchone()
+    return f"SF-{day}-{(row[0] if row else 0) + 1:04d}"
+
+
+def add_event(db: Database, clock: Clock, case_id: str, actor: str, action: str, note: str = "") -> None:
+    db["case_events"].insert({"case_id": case_id, "at": clock.iso(), "actor": actor, "action": action, "note": note})
+
+
+def file_case(
+    db: Database, clock: Clock, *, category: str, text: str, channel: str, group_id: str, grid: str,
+    community: str, street: str, reporter_id: str, reporter_name: str, message_id: str,
+    attachments: tuple[str, ...] = (), location: str = "",
+) -> NewCase:
+    """Create a case in state `accepted` with its first event (call inside the caller's transaction)."""
+    case_id = next_number(db, clock)
+    now = clock.now()
+    due = due_date(category, now)
+    db["cases"].insert({
+        "id": case_id, "state": "accepted", "category": category, "text": text, "location": location,
+        "channel": channel, "group_id": group_id, "grid": grid, "community": community, "street": street,
+        "reporter_id": reporter_id, "reporter_name": reporter_name,
+        "attachments": json.dumps(list(attachments), ensure_ascii=False),
+        "created_at": clock.iso(now), "due_at": clock.iso(due), "closed_at": None, "updated_at": clock.iso(now),
+    })
+    db["case_reporters"].insert({
+        "case_id": case_id, "channel": channel, "user_id": reporter_id, "user_name": reporter_name,
+        "message_id": message_id, "at": clock.iso(now),
+    })
+    add_event(db, clock, case_id, reporter_name or reporter_id, "accepted", "居民在群内反映，系统自动受理")
+    return NewCase(case_id, due)
+
+
+def mark_assigned(db: Database, clock: Clock, case_id: str, names: list[str]) -> None:
+    db.execute("UPDATE cases SET state = 'assigned', updated_at = ? WHERE id = ?", [clock.iso(), case_id])
+    add_event(db, clock, case_id, "系统", "assigned", "派遣至 " + "、".join(names))
+
+
+def case_json(db: Database, case_id: str, with_events: bool = False) -> dict | None:
+    rows = list(db.query("SELECT * FROM cases WHERE id = ?", [case_id]))
+    if not rows:
+        return None
+    case = rows[0]
+    case["attachments"] = json.loads(case["attachments"] or "[]")
+    case["reporters"] = [
+        {"name": r["user_name"], "channel": r["channel"], "user_id": r["user_id"], "at": r["at"]}
+        for r in db.query("SELECT * FROM case_reporters WHERE case_id = ? ORDER BY at", [case_id])
+    ]
+    if with_events:
+        case["events"] = [
+            {"at": e["at"], "actor": e["actor"], "action": e["action"], "note": e["note"]}
+            for e in db.query("SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case_id])
+        ]
+    return case
+
+
+def list_cases(db: Database, state: str | None = None, grid: str | None = None, category: str | None = None) -> list[dict]:
+    clauses, params = [], []
+    for column, value in (("state", state), ("grid", grid), ("category", category)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    ids = [r["id"] for r in db.query(f"SELECT id FROM cases {where}ORDER BY created_at, id", params)]
+    return [case_json(db, i) for i in ids]

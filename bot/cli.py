@@ -1,0 +1,218 @@
+"""The command line: parse arguments, call into the bot, print results. No policy lives here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+from knowledge.entry import InvalidFile
+
+log = logging.getLogger("gridbot")
+
+
+def _settings(args) -> Settings:
+    return load_settings(db=getattr(args, "db", None))
+
+
+def _bot(args):
+    from bot.app import Bot
+
+    return Bot(_settings(args))
+
+
+def cmd_ask(args) -> int:
+    bot = _bot(args)
+    lines = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for text in lines:
+        plan = bot.dispatcher.preview(text, args.mention, group_id=args.group)
+        d = plan.decision
+        answer = {"text": text, "intent": d.intent, "faq_id": d.faq.id if d.faq else None,
+                  "category": d.category, "score": round(d.score, 1), "reply": plan.reply}
+        if args.explain:
+            answer["explain"] = {
+                "normalized": d.text, "words": list(d.words), "reason": d.reason, "is_question": d.is_question,
+                "suggestions": [e.id for e in d.suggestions],
+                "candidates": [
+                    {"faq_id": c.entry.id, "score": c.score, "ratio": round(c.ratio, 1), "pinyin": round(c.pinyin, 1),
+                     "query_cover": round(c.query_cover, 2), "phrasing_cover": round(c.phrasing_cover, 2),
+                     "keyword_hits": c.keyword_hits, "phrasing": c.best_phrasing}
+                    for c in d.candidates[:5]
+                ],
+                "complaint": d.complaint and {
+                    "score": d.complaint.score, "category": d.complaint.category,
+                    "category_words": list(d.complaint.category_words), "problem_words": list(d.complaint.problem_words),
+                    "policy_words": list(d.complaint.policy_words),
+                },
+            }
+        if args.json:
+            print(json.dumps(answer, ensure_ascii=False), flush=True)
+        else:
+            print(f"[{d.intent}{' ' + (d.faq.id if d.faq else d.category or '') if d.faq or d.category else ''} {d.score:.1f}] "
+                  f"{plan.reply or '（不回复）'}", flush=True)
+            if args.explain:
+                print(json.dumps(answer["explain"], ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_kb(args) -> int:
+    from bot import kb
+    from knowledge.kbfile import read_kb_file, write_kb_file
+
+    bot = _bot(args)
+    if args.action == "import":
+        entries = read_kb_file(args.file)
+        counts = kb.import_entries(bot.db, entries, author="cli", at=bot.clock.iso(), replace=args.replace)
+        print(f"已导入 {len(entries)} 条：新增 {counts['created']}，更新 {counts['updated']}，"
+              f"未变 {counts['unchanged']}，删除 {counts['removed']}")
+    else:
+        entries = kb.load_entries(bot.db, enabled_only=False)
+        write_kb_file(args.file, entries)
+        print(f"已导出 {len(entries)} 条到 {args.file}")
+    return 0
+
+
+def cmd_registry(args) -> int:
+    from bot import registry
+    from knowledge.registryfile import read_registry_file, write_registry_file
+
+    bot = _bot(args)
+    if args.action == "groups":
+        groups = registry.groups_json(bot.db)
+        if args.json:
+            print(json.dumps(groups, ensure_ascii=False))
+        else:
+            for g in groups:
+                print(f"{g['channel']:<7}{g['group_id']:<24}{g['street']} {g['community']} {g['grid']}  {g['name']}")
+    elif args.action == "import":
+        rows = read_registry_file(args.file)
+        registry.replace_registry(bot.db, rows)
+        print(f"已导入登记表：{sum(r.kind == 'group' for r in rows)} 个群，{sum(r.kind != 'group' for r in rows)} 条人员账号")
+    else:
+        rows = registry.registry_rows(bot.db)
+        write_registry_file(args.file, rows)
+        print(f"已导出 {len(rows)} 行到 {args.file}")
+    return 0
+
+
+def cmd_cases(args) -> int:
+    from bot import cases
+
+    bot = _bot(args)
+    if args.action == "list":
+        found = cases.list_cases(bot.db, args.state, args.grid, args.category)
+        if args.json:
+            print(json.dumps(found, ensure_ascii=False))
+        else:
+            for c in found:
+                print(f"{c['id']}  {cases.STATES.get(c['state'], c['state'])}  {c['category']}  {c['grid']}  {c['text'][:40]}")
+        return 0
+    case = cases.case_json(bot.db, args.id, with_events=True)
+    if case is None:
+        print(f"没有编号为 {args.id} 的事项", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(case, ensure_ascii=False))
+    else:
+        print(f"{case['id']}  {cases.STATES.get(case['state'], case['state'])}  {case['category']}  {case['grid']}\n{case['text']}")
+        for e in case["events"]:
+            print(f"  {e['at']}  {e['actor']}  {e['action']}  {e['note'] or ''}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from bot.evaluate import run_eval
+
+    report = run_eval(args.dir, _settings(args))
+    print(report.render())
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from bot.channels.terminal import TerminalChannel
+    from bot.registry import groups_json
+
+    bot = _bot(args)
+    groups = groups_json(bot.db)
+    group = next((g for g in groups if args.group in (None, g["group_id"], g["name"])), None)
+    if group is None:
+        print(f"没有找到群 {args.group}；用 `run_bot.py registry groups` 查看已登记的群", file=sys.stderr)
+        return 1
+    names = {(p["channel"], p["user_id"]): p["name"] for g in groups for p in g["workers"]}
+    channel = TerminalChannel(group["channel"], group["group_id"], group["name"], args.as_name,
+                              name_of=lambda ch, uid: names.get((ch, uid), uid))
+    try:
+        asyncio.run(bot.run([channel]))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_bot.py", description="网格小助手 — the grid-group assistant")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to standard error")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="SQLite database file (default data/bot.db, or BOT_DB)")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("ask", parents=[common], help="dry run: what the bot would do with one group message")
+    p.add_argument("text", nargs="?", help="the message (default: one message per line from standard input)")
+    p.add_argument("--mention", action="store_true", help="the resident @-mentioned the bot")
+    p.add_argument("--group", help="the group the message was posted in")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.add_argument("--explain", action="store_true", help="show words, candidates and scores")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("kb", parents=[common], help="import or export the FAQ knowledge base (.json .csv .xlsx)")
+    p.add_argument("action", choices=["import", "export"])
+    p.add_argument("file")
+    p.add_argument("--replace", action="store_true", help="make the file the whole knowledge base")
+    p.set_defaults(func=cmd_kb)
+
+    p = sub.add_parser("registry", parents=[common], help="the district registry: groups, grids, workers")
+    p.add_argument("action", choices=["groups", "import", "export"])
+    p.add_argument("file", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_registry)
+
+    p = sub.add_parser("cases", parents=[common], help="list grid cases or show one with its timeline")
+    p.add_argument("action", choices=["list", "show"])
+    p.add_argument("id", nargs="?")
+    p.add_argument("--state")
+    p.add_argument("--grid")
+    p.add_argument("--category")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cases)
+
+    p = sub.add_parser("eval", parents=[common], help="run a labelled evaluation set (DIR/kb.json, DIR/messages.jsonl)")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal as a resident of a group")
+    p.add_argument("--group", help="group id or name (default: the first registered group)")
+    p.add_argument("--as", dest="as_name", default="居民小王", help="your nickname in the group")
+    p.set_defaults(func=cmd_chat)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:  # the embedded default: until the web console exists, the terminal chat
+        args = parser.parse_args(["chat", *(argv or [])])
+    if args.command in ("registry", "kb") and args.action in ("import", "export") and not args.file:
+        parser.error(f"{args.command} {args.action} 需要文件路径")
+    if args.command == "cases" and args.action == "show" and not args.id:
+        parser.error("cases show 需要事项编号")
+    try:
+        return args.func(args)
+    except (InvalidFile, ConfigError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

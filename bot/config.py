@@ -1,0 +1,81 @@
+"""Settings: environment variable BOT_<NAME> > config.toml > default."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting has a value that cannot be used."""
+
+
+def _setting(default, help: str, secret: bool = False):
+    return field(default=default, metadata={"help": help, "secret": secret})
+
+
+@dataclass(slots=True)
+class Settings:
+    db: str = _setting("data/bot.db", "SQLite database file (created on first start)")
+    timezone: str = _setting("Asia/Shanghai", "time zone for case numbers, due dates and reports")
+    faq_threshold_mention: float = _setting(
+        62.0, "minimum confidence (0-100) to answer a question that @-mentions the bot"
+    )
+    faq_threshold_plain: float = _setting(
+        74.0, "minimum confidence to answer a plain group message (no @-mention)"
+    )
+    faq_suggest_threshold: float = _setting(
+        48.0, "below the answer threshold but above this, an @-mentioned question gets 'did you mean' choices"
+    )
+    complaint_threshold: float = _setting(55.0, "minimum confidence to treat a message as a complaint")
+    outbox_retry_seconds: float = _setting(5.0, "first retry delay for an undelivered message (doubles each time)")
+    outbox_max_delay_seconds: float = _setting(600.0, "upper bound of the retry delay")
+    onebot_access_token: str = _setting("", "OneBot v11 access token (secret)", secret=True)
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown.append(f"{f.name}={'***' if f.metadata['secret'] and value else value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    @property
+    def db_path(self) -> Path:
+        path = Path(self.db)
+        return path if path.is_absolute() or self.db == ":memory:" else ROOT / path
+
+
+def setting_help() -> dict[str, str]:
+    return {f.name: f.metadata["help"] for f in fields(Settings)}
+
+
+def load_settings(config_file: str | Path | None = None, env: dict[str, str] | None = None, **overrides) -> Settings:
+    """Read config.toml (if any), then BOT_* variables, then explicit overrides such as --db."""
+    env = os.environ if env is None else env
+    path = Path(config_file or env.get("BOT_CONFIG") or ROOT / "config.toml")
+    values: dict[str, object] = {}
+    if path.exists():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    for f in fields(Settings):
+        if (raw := env.get(f"BOT_{f.name.upper()}")) is not None:
+            values[f.name] = raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: f for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {', '.join(sorted(unknown))} in {path}; known: {', '.join(known)}")
+    settings = Settings()
+    for name, value in values.items():
+        kind = type(getattr(settings, name))
+        try:
+            setattr(settings, name, kind(value))
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {name} (BOT_{name.upper()}) must be a {kind.__name__}, got {value!r}") from None
+    return settings

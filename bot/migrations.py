@@ -1,0 +1,111 @@
+"""Schema migrations (sqlite-utils Migrations): append new steps, never edit applied ones."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("gridbot")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+    # Every inbound message, stored before it is handled; (channel, message_id) makes a repeat a no-op.
+    db["inbox"].create(
+        {
+            "id": int, "channel": str, "message_id": str, "group_id": str, "user_id": str,
+            "user_name": str, "text": str, "mentions_bot": int, "attachments": str,
+            "received_at": str, "state": str, "intent": str, "handled_at": str, "error": str,
+        },
+        pk="id", not_null={"channel", "message_id", "user_id", "state"}, defaults={"state": "new"},
+    )
+    db["inbox"].create_index(["channel", "message_id"], unique=True)
+    db["inbox"].create_index(["state"])
+
+    db["faq"].create(
+        {
+            "id": str, "category": str, "question": str, "similar": str, "keywords": str,
+            "answer": str, "enabled": int, "version": int, "updated_at": str, "updated_by": str,
+            "hits": int, "last_hit_at": str,
+        },
+        pk="id", not_null={"category", "question", "answer"},
+        defaults={"enabled": 1, "version": 1, "hits": 0, "similar": "[]", "keywords": "[]"},
+    )
+    db["faq_versions"].create(
+        {"id": int, "faq_id": str, "version": int, "action": str, "data": str, "author": str, "at": str},
+        pk="id",
+    )
+    db["faq_versions"].create_index(["faq_id", "version"])
+
+    db["unanswered"].create(
+        {
+            "id": int, "channel": str, "group_id": str, "user_id": str, "text": str,
+            "mentioned": int, "best_faq_id": str, "best_score": float, "at": str, "resolved": int,
+        },
+        pk="id", defaults={"resolved": 0},
+    )
+
+    # The district registry.
+    db["streets"].create({"name": str}, pk="name")
+    db["communities"].create({"name": str, "street": str}, pk="name", foreign_keys=[("street", "streets", "name")])
+    db["grids"].create({"name": str, "community": str}, pk="name", foreign_keys=[("community", "communities", "name")])
+    db["groups"].create(
+        {"channel": str, "group_id": str, "name": str, "grid": str},
+        pk=("channel", "group_id"), foreign_keys=[("grid", "grids", "name")],
+    )
+    # kind: "worker" (of a grid) or "contact" (of a community, the fallback and escalation point).
+    db["people"].create(
+        {"id": int, "kind": str, "name": str, "channel": str, "user_id": str, "community": str, "grid": str},
+        pk="id", foreign_keys=[("community", "communities", "name")],
+    )
+    db["people"].create_index(["channel", "user_id"])
+    db["people"].create_index(["grid"])
+    db["unknown_groups"].create(
+        {"channel": str, "group_id": str, "first_seen": str, "last_seen": str, "messages": int},
+        pk=("channel", "group_id"),
+    )
+
+    db["cases"].create(
+        {
+            "id": str, "state": str, "category": str, "text": str, "location": str,
+            "channel": str, "group_id": str, "grid": str, "community": str, "street": str,
+            "reporter_id": str, "reporter_name": str, "attachments": str,
+            "created_at": str, "due_at": str, "closed_at": str, "updated_at": str,
+        },
+        pk="id", not_null={"state", "category", "text"},
+    )
+    db["cases"].create_index(["state"])
+    db["cases"].create_index(["grid"])
+    db["case_reporters"].create(
+        {"case_id": str, "channel": str, "user_id": str, "user_name": str, "message_id": str, "at": str},
+        pk=("case_id", "channel", "user_id"), foreign_keys=[("case_id", "cases", "id")],
+    )
+    db["case_events"].create(
+        {"id": int, "case_id": str, "at": str, "actor": str, "action": str, "note": str},
+        pk="id", foreign_keys=[("case_id", "cases", "id")],
+    )
+    db["case_events"].create_index(["case_id"])
+    db["case_numbers"].create({"day": str, "seq": int}, pk="day")
+
+    # A question the bot asked one resident and is waiting for (e.g. "您是不是想问 1/2/3").
+    db["followups"].create(
+        {"channel": str, "group_id": str, "user_id": str, "kind": str, "data": str, "expires_at": str},
+        pk=("channel", "group_id", "user_id"),
+    )
+
+    # Every reply and notification, stored before it is sent and retried until delivered.
+    # kind: "group" (to a group, target = group id) or "private" (to a person, target = user id).
+    db["outbox"].create(
+        {
+            "id": int, "kind": str, "channel": str, "target": str, "text": str,
+            "reply_to": str, "mention_user_id": str, "mention_name": str, "dedupe_key": str,
+            "created_at": str, "state": str, "attempts": int, "next_attempt_at": str,
+            "sent_at": str, "last_error": str,
+        },
+        pk="id", not_null={"kind", "channel", "target", "text", "state"},
+        defaults={"state": "pending", "attempts": 0},
+    )
+    db["outbox"].create_index(["dedupe_key"], unique=True)
+    db["outbox"].create_index(["state", "next_attempt_at"])

@@ -1,0 +1,95 @@
+"""The outbox: every reply and notification is stored before it is sent and retried until delivered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.clock import Clock
+from bot.messages import Outgoing
+from bot.privacy import mask_personal_numbers
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(
+    db: Database, clock: Clock, *, kind: str, channel: str, target: str, text: str, dedupe_key: str,
+    reply_to: str | None = None, mention_user_id: str | None = None, mention_name: str | None = None,
+) -> int | None:
+    """Queue one message (inside the caller's transaction); a repeated dedupe_key queues nothing."""
+    if kind == "group":
+        text = mask_personal_numbers(text)
+    now = clock.iso()
+    cursor = db.execute(
+        "INSERT INTO outbox (kind, channel, target, text, reply_to, mention_user_id, mention_name, dedupe_key, "
+        "created_at, state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?) "
+        "ON CONFLICT (dedupe_key) DO NOTHING",
+        [kind, channel, target, text, reply_to, mention_user_id, mention_name, dedupe_key, now, now],
+    )
+    return cursor.lastrowid if cursor.rowcount else None
+
+
+def _outgoing(row: dict) -> Outgoing:
+    return Outgoing(row["id"], row["kind"], row["channel"], row["target"], row["text"],
+                    row["reply_to"], row["mention_user_id"], row["mention_name"])
+
+
+def due(db: Database, clock: Clock, channels: set[str] | None = None, limit: int = 100) -> list[Outgoing]:
+    """Pending items whose time has come, oldest first (per recipient order is creation order)."""
+    rows = db.query(
+        "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        [clock.iso(), limit],
+    )
+    items = [_outgoing(r) for r in rows]
+    return [i for i in items if channels is None or i.channel in channels]
+
+
+def mark_sent(db: Database, clock: Clock, item_id: int) -> None:
+    with db.atomic():
+        db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                   [clock.iso(), item_id])
+
+
+def mark_failed(db: Database, clock: Clock, item_id: int, error: str, first_delay: float, max_delay: float) -> None:
+    """Retry later with exponential backoff; an item is never dropped."""
+    with db.atomic():
+        attempts = db.execute("SELECT attempts FROM outbox WHERE id = ?", [item_id]).fetchone()[0] + 1
+        delay = min(first_delay * 2 ** (attempts - 1), max_delay)
+        next_at = clock.iso(clock.now() + timedelta(seconds=delay))
+        db.execute("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                   [attempts, next_at, error[:500], item_id])
+
+
+def backlog(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+
+
+async def deliver_due(
+    db: Database, clock: Clock, send: Callable[[Outgoing], Awaitable[None]], channels: set[str],
+    first_delay: float = 5.0, max_delay: float = 600.0,
+) -> int:
+    """Send what is due on the given channels; returns how many were delivered."""
+    delivered = 0
+    blocked: set[tuple[str, str]] = set()  # a recipient whose earlier message failed waits: order is kept
+    for item in due(db, clock, channels):
+        recipient = (item.channel, item.target)
+        if recipient in blocked:
+            continue
+        try:
+            await send(item)
+        except Exception as exc:  # a channel error of any kind: keep the item and retry later
+            log.warning("outbox %s to %s:%s failed: %s", item.id, item.channel, item.target, exc)
+            mark_failed(db, clock, item.id, f"{type(exc).__name__}: {exc}", first_delay, max_delay)
+            blocked.add(recipient)
+            continue
+        mark_sent(db, clock, item.id)
+        delivered += 1
+    return delivered
+
+
+def next_due_at(db: Database) -> datetime | None:
+    row = db.execute("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'").fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None

@@ -1,0 +1,88 @@
+"""Understanding one group message: FAQ question, complaint, or nothing for the bot."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from intents.complaint import ComplaintDetector, ComplaintSignal
+from intents.matcher import Candidate, FaqIndex
+from intents.normalize import Normalizer
+from intents.segment import Segmenter
+from knowledge.entry import FaqEntry
+from knowledge.lexicon import Lexicon, load_lexicon
+
+_QUESTION = re.compile(
+    r"[?？]|吗|呢|么$|怎么|什么|如何|哪|多少|几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
+    r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
+)
+_HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    mention: float = 62.0
+    plain: float = 74.0
+    suggest: float = 48.0
+    margin: float = 4.0
+    complaint: float = 55.0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    intent: str  # "faq" | "complaint" | "none"
+    score: float
+    reason: str
+    faq: FaqEntry | None = None
+    category: str | None = None
+    suggestions: tuple[FaqEntry, ...] = ()
+    is_question: bool = False
+    text: str = ""  # the normalised text
+    words: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = field(default=(), repr=False)
+    complaint: ComplaintSignal | None = field(default=None, repr=False)
+
+
+class Understanding:
+    """Everything needed to read residents' messages against one knowledge base."""
+
+    def __init__(self, entries: list[FaqEntry], thresholds: Thresholds | None = None, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or load_lexicon()
+        self.thresholds = thresholds or Thresholds()
+        self.normalize = Normalizer(self.lexicon.dialect)
+        self.segmenter = Segmenter(self.lexicon)
+        self.complaints = ComplaintDetector(self.lexicon)
+        self.category_labels = {c.code: c.label for c in self.lexicon.categories}
+        self.reload(entries)
+
+    def reload(self, entries: list[FaqEntry]) -> None:
+        """Swap in a new knowledge base; the old index serves until the new one is complete."""
+        self.index = FaqIndex(entries, self.segmenter)
+
+    def classify(self, text: str, mentioned: bool = False) -> Decision:
+        t = self.thresholds
+        norm = self.normalize(text)
+        if not _HAS_WORD.search(norm):
+            return Decision("none", 0.0, "no words", text=norm)
+        words = self.segmenter.cut(norm)
+        content = self.segmenter.content(words)
+        candidates = tuple(self.index.search(content))
+        complaint = self.complaints.assess(norm)
+        question = bool(_QUESTION.search(norm))
+        top = candidates[0] if candidates else None
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
+
+        if complaint.score >= t.complaint and not (complaint.policy_words and top and top.score >= t.mention):
+            return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
+        if top is None:
+            return Decision("none", 0.0, "no knowledge-base words", **common)
+        margin = top.score - second
+        threshold = t.mention if mentioned else t.plain
+        if top.score >= threshold and margin >= t.margin and (mentioned or question):
+            return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
+        if mentioned and top.score >= t.suggest:
+            close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))
+            return Decision("none", top.score, "unsure: offer choices", suggestions=close, **common)
+        reason = "not a question" if not (mentioned or question) else f"score {top.score} below {threshold} or margin {margin:.1f}"
+        return Decision("none", top.score, reason, **common)

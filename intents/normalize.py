@@ -1,0 +1,58 @@
+"""Normalisation: turn a raw chat message into plain simplified Mandarin text for matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from opencc import OpenCC
+
+MAX_CHARS = 1000  # longer messages are cut: the question is never in the 1,001st character
+
+_CQ = re.compile(r"\[CQ:[^\]]*\]")
+_MENTION = re.compile(r"@[^\s@\u2005]{1,24}[\s\u2005]?")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_BRACKET_EMOTE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,4}\]")  # WeChat's [微笑], [捂脸], [红包]
+_REPEAT_PUNCT = re.compile(r"([?!.,~。、…;:])[?!.,~。、…;:]+")
+_SPACES = re.compile(r"\s+")
+
+_t2s = OpenCC("t2s")
+
+
+def _is_noise(char: str) -> bool:
+    category = unicodedata.category(char)
+    # So: emoji and pictographs; Cc/Cf: control and format characters (zero-width joiners, BOM …); Co/Cs/Cn: unusable.
+    return category in ("So", "Sk", "Cc", "Cf", "Co", "Cs", "Cn") and char not in "\n\t"
+
+
+@lru_cache(maxsize=4096)
+def _simplify(text: str) -> str:
+    return _t2s.convert(text)
+
+
+class Normalizer:
+    def __init__(self, dialect: dict[str, str]):
+        forms = sorted(dialect, key=len, reverse=True)
+        self._dialect = dialect
+        self._dialect_re = re.compile("|".join(map(re.escape, forms))) if forms else None
+
+    def clean(self, text: str) -> str:
+        """Everything but the dialect mapping: noise out, width and script unified."""
+        text = text[: MAX_CHARS * 4]
+        text = _CQ.sub(" ", text)
+        text = _URL.sub(" ", text)
+        text = _MENTION.sub(" ", text)
+        text = _BRACKET_EMOTE.sub(" ", text)
+        text = unicodedata.normalize("NFKC", text).lower()
+        text = "".join(" " if _is_noise(c) else c for c in text)
+        if not text.isascii():
+            text = _simplify(text)
+        text = _REPEAT_PUNCT.sub(r"\1", text)
+        return _SPACES.sub(" ", text).strip()[:MAX_CHARS]
+
+    def __call__(self, text: str) -> str:
+        text = self.clean(text)
+        if self._dialect_re is not None:
+            text = self._dialect_re.sub(lambda m: self._dialect[m.group(0)], text)
+        return text

@@ -1,0 +1,93 @@
+"""Segmentation: jieba with our policy-term dictionary, synonyms mapped to canonical terms, pinyin typo repair."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+from pypinyin import Style, lazy_pinyin
+
+from knowledge.lexicon import Lexicon
+
+jieba.setLogLevel(logging.WARNING)
+
+_WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
+_CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir()) / "gridbot-jieba")
+
+
+@lru_cache(maxsize=65536)
+def pinyin_of(text: str) -> str:
+    """Toneless pinyin, syllables joined by spaces: 物业费 -> 'wu ye fei'."""
+    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="ignore"))
+
+
+class Segmenter:
+    """Words in, canonical terms out; knows nothing of the knowledge base until `learn_vocabulary`."""
+
+    def __init__(self, lexicon: Lexicon):
+        _CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        self._jieba = jieba.Tokenizer()
+        # jieba rebuilds its prefix dictionary (~1 s) unless it finds this cache.
+        self._jieba.tmp_dir = str(_CACHE_DIR)
+        self._jieba.load_userdict(str(lexicon.userdict))
+        self.synonyms = lexicon.synonyms
+        for word in {*lexicon.synonyms, *lexicon.synonyms.values()}:
+            if len(word) > 1:
+                self._jieba.add_word(word, freq=2000)
+        self.stopwords = lexicon.stopwords
+        self._by_pinyin: dict[str, str] = {}
+        self._vocabulary: frozenset[str] = frozenset()
+
+    def add_words(self, words) -> None:
+        for word in words:
+            if 1 < len(word) <= 12 and not self._jieba.FREQ.get(word):
+                self._jieba.add_word(word, freq=1500)
+
+    def learn_vocabulary(self, words: set[str]) -> None:
+        """Words of the knowledge base: misspellings that sound like one of them are repaired to it."""
+        self._vocabulary = frozenset(words)
+        by_pinyin: dict[str, str] = {}
+        for word in sorted(words, key=lambda w: (-len(w), w)):
+            if 2 <= len(word) <= 5 and _WORDLIKE.match(word) and not word.isascii():
+                by_pinyin.setdefault(pinyin_of(word), word)
+        self._by_pinyin = by_pinyin
+        self.cut.cache_clear()
+
+    def raw_cut(self, text: str) -> list[str]:
+        return [w for w in self._jieba.lcut(text) if _WORDLIKE.match(w)]
+
+    @lru_cache(maxsize=8192)
+    def cut(self, text: str) -> tuple[str, ...]:
+        """All words (stop words included), canonical and repaired, in order."""
+        return tuple(self.synonyms.get(w, w) for w in self._repair(self.raw_cut(text)))
+
+    def content(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w for w in words if w not in self.stopwords)
+
+    def _repair(self, words: list[str]) -> list[str]:
+        """Join runs of 1-3 words whose pinyin spells a knowledge-base word they are not (物业 非 -> 物业费)."""
+        if not self._by_pinyin:
+            return words
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for span in (3, 2, 1):
+                piece = "".join(words[i : i + span])
+                if i + span > len(words) or not 2 <= len(piece) <= 5 or piece in self._vocabulary:
+                    continue
+                if all(w in self._vocabulary and len(w) > 1 for w in words[i : i + span]):
+                    continue  # made of known words already: a real phrase, not a typo
+                target = self._by_pinyin.get(pinyin_of(piece))
+                if target and target != piece:
+                    out.append(target)
+                    i += span
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out

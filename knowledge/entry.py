@@ -1,0 +1,109 @@
+"""The FAQ entry and its validation rules, shared by every reader and writer of knowledge-base data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+FIELDS = ("id", "category", "question", "similar", "keywords", "answer")
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    id: str
+    category: str
+    question: str
+    similar: tuple[str, ...] = field(default=())
+    keywords: tuple[str, ...] = field(default=())
+    answer: str = ""
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["similar"] = list(self.similar)
+        data["keywords"] = list(self.keywords)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one row of an input file."""
+
+    row: int | str  # the row number a person sees in the file (or the entry's id)
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" if isinstance(self.row, int) else str(self.row)
+        return f"{where}，字段 {self.field}：{self.message}"
+
+
+class InvalidFile(Exception):
+    """An input file was rejected; nothing from it was written."""
+
+    def __init__(self, source: str, problems: list[Problem] | None = None, message: str | None = None):
+        self.source = source
+        self.problems = problems or []
+        lines = [message or f"{source}：发现 {len(self.problems)} 处错误，未导入任何内容"]
+        lines += [f"  - {p}" for p in self.problems[:50]]
+        if len(self.problems) > 50:
+            lines.append(f"  …… 另有 {len(self.problems) - 50} 处错误")
+        super().__init__("\n".join(lines))
+
+
+def split_items(value) -> list[str]:
+    """`similar` and `keywords` arrive as lists, or as text separated by new lines or '|'."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        items = value
+    else:
+        items = re.split(r"[|\n\r]+", str(value))
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def entry_from_mapping(data: dict, row: int | str, problems: list[Problem]) -> FaqEntry | None:
+    """Build an entry from a loosely typed mapping; append what is wrong to `problems`."""
+    start = len(problems)
+    for name in FIELDS:
+        if name not in data:
+            problems.append(Problem(row, name, "缺少该字段"))
+    if len(problems) > start:
+        return None
+    texts = {}
+    for name in ("id", "category", "question", "answer"):
+        value = data[name]
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            problems.append(Problem(row, name, "应为文本"))
+            continue
+        text = str(value).strip()
+        if not text:
+            problems.append(Problem(row, name, "不能为空"))
+        elif len(text) > MAX_TEXT:
+            problems.append(Problem(row, name, f"过长（{len(text)} 字，最多 {MAX_TEXT}）"))
+        texts[name] = text
+    if "id" in texts and texts["id"] and not ID_PATTERN.match(texts["id"]):
+        problems.append(Problem(row, "id", f"“{texts['id']}” 不合规：只能用字母、数字、- _ .，最长 64 个字符"))
+    lists = {}
+    for name in ("similar", "keywords"):
+        value = data[name]
+        if value is not None and not isinstance(value, (str, list, tuple, int, float)):
+            problems.append(Problem(row, name, "应为列表或以 | 分隔的文本"))
+            continue
+        items = split_items(value)
+        if any(len(item) > MAX_TEXT for item in items):
+            problems.append(Problem(row, name, "有一项过长"))
+        lists[name] = tuple(dict.fromkeys(items))
+    if len(problems) > start:
+        return None
+    return FaqEntry(texts["id"], texts["category"], texts["question"], lists["similar"], lists["keywords"], texts["answer"])
+
+
+def check_unique(entries: list[tuple[int | str, FaqEntry]], problems: list[Problem]) -> None:
+    seen: dict[str, int | str] = {}
+    for row, entry in entries:
+        if entry.id in seen:
+            problems.append(Problem(row, "id", f"“{entry.id}” 重复（与第 {seen[entry.id]} 行相同）"))
+        else:
+            seen[entry.id] = row

@@ -1,0 +1,89 @@
+"""Knowledge-base files: the shipped YAML, and JSON / CSV / XLSX for import and export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from knowledge.entry import FIELDS, FaqEntry, InvalidFile, Problem, check_unique, entry_from_mapping
+from knowledge.tabular import decode_text, read_rows, write_rows
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "faq"
+FORMATS = (".json", ".csv", ".xlsx", ".yaml", ".yml")
+
+
+def read_kb_file(path: str | Path) -> list[FaqEntry]:
+    """Read and validate a whole file; raise InvalidFile naming the row and field of every problem."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InvalidFile(path.name, message=f"{path.name}：不支持的文件类型，请使用 {' / '.join(FORMATS)}")
+    if not path.exists():
+        raise InvalidFile(path.name, message=f"{path}：文件不存在")
+    if suffix in (".json", ".yaml", ".yml"):
+        records = list(enumerate(_read_structured(path), start=1))
+    else:
+        records = list(enumerate(read_rows(path), start=2))
+        for _, record in records:
+            missing = [name for name in FIELDS if name not in record]
+            if missing:
+                raise InvalidFile(path.name, message=f"{path.name}：缺少列 {', '.join(missing)}（需要 {', '.join(FIELDS)}）")
+    return _validate(path.name, records)
+
+
+def _read_structured(path: Path) -> list:
+    text = decode_text(path.read_bytes(), path.name)
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidFile(path.name, message=f"{path.name}：JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from None
+    except yaml.YAMLError as exc:
+        raise InvalidFile(path.name, message=f"{path.name}：YAML 格式错误（{exc}）") from None
+    if not isinstance(data, list):
+        raise InvalidFile(path.name, message=f"{path.name}：顶层应为条目列表")
+    return data
+
+
+def _validate(source: str, records: list[tuple[int, object]]) -> list[FaqEntry]:
+    problems: list[Problem] = []
+    entries: list[tuple[int, FaqEntry]] = []
+    for row, record in records:
+        if not isinstance(record, dict):
+            problems.append(Problem(row, "-", "应为一个条目（对象）"))
+            continue
+        if all(not str(v or "").strip() for v in record.values()):
+            continue  # blank spreadsheet rows
+        entry = entry_from_mapping(record, row, problems)
+        if entry is not None:
+            entries.append((row, entry))
+    check_unique(entries, problems)
+    if problems:
+        raise InvalidFile(source, problems)
+    if not entries:
+        raise InvalidFile(source, message=f"{source}：没有任何条目")
+    return [entry for _, entry in entries]
+
+
+def read_shipped() -> list[FaqEntry]:
+    """The default knowledge base shipped in knowledge/faq/*.yaml."""
+    records: list[tuple[str, object]] = []
+    for path in sorted(SHIPPED_DIR.glob("*.yaml")):
+        records += [(f"{path.name} #{i}", r) for i, r in enumerate(_read_structured(path), start=1)]
+    return _validate("knowledge/faq", records)
+
+
+def write_kb_file(path: str | Path, entries: list[FaqEntry]) -> None:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        payload = json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=2)
+        path.write_text(payload + "\n", encoding="utf-8")
+    elif suffix in (".yaml", ".yml"):
+        path.write_text(yaml.safe_dump([e.as_dict() for e in entries], allow_unicode=True, sort_keys=False), encoding="utf-8")
+    elif suffix in (".csv", ".xlsx"):
+        rows = [{**e.as_dict(), "similar": "\n".join(e.similar), "keywords": "\n".join(e.keywords)} for e in entries]
+        write_rows(path, list(FIELDS), rows)
+    else:
+        raise InvalidFile(path.name, message=f"{path.name}：不支持的文件类型，请使用 {' / '.join(FORMATS)}")

@@ -1,0 +1,68 @@
+"""Language data shipped in knowledge/: user dictionary, synonyms, dialect forms, stop words, case categories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    code: str
+    label: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    userdict: Path
+    synonyms: dict[str, str]  # variant -> canonical term
+    dialect: dict[str, str]  # colloquial form -> Mandarin
+    stopwords: frozenset[str]
+    categories: tuple[Category, ...]
+    problem_words: tuple[str, ...]
+    policy_words: tuple[str, ...]
+    extra_words: tuple[str, ...] = field(default=())
+
+
+def _lines(path: Path) -> list[list[str]]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(line.split())
+    return out
+
+
+def read_synonyms(path: Path) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for canonical, *variants in _lines(path):
+        for variant in variants:
+            mapping.setdefault(variant, canonical)
+    return mapping
+
+
+def read_dialect(path: Path) -> dict[str, str]:
+    return {parts[0]: parts[1] for parts in _lines(path) if len(parts) == 2}
+
+
+def load_lexicon(directory: Path = HERE) -> Lexicon:
+    spec = yaml.safe_load((directory / "categories.yaml").read_text(encoding="utf-8"))
+    categories = tuple(
+        Category(code, str(body.get("label") or code), tuple(str(w) for w in body.get("words") or ()))
+        for code, body in spec["categories"].items()
+    )
+    stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)
+    return Lexicon(
+        userdict=directory / "userdict.txt",
+        synonyms=read_synonyms(directory / "synonyms.txt"),
+        dialect=read_dialect(directory / "dialect.txt"),
+        stopwords=stopwords,
+        categories=categories,
+        problem_words=tuple(str(w) for w in spec.get("problem_words") or ()),
+        policy_words=tuple(str(w) for w in spec.get("policy_words") or ()),
+    )
