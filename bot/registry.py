@@ -97,7 +97,7 @@ def responders(db: Database, grid: str, channel: str) -> list[Person]:
 def groups_json(db: Database) -> list[dict]:
     """The `registry groups --json` contract."""
     people: dict[str, list[dict]] = {}
-    for r in db.query("SELECT * FROM people WHERE kind = 'worker' ORDER BY id"):
+    for r in db.query("SELECT * FROM people WHERE kind = 'worker' ORDER BY grid, channel, user_id"):
         people.setdefault(r["grid"], []).append({"name": r["name"], "channel": r["channel"], "user_id": r["user_id"]})
     return [
         {

@@ -17,6 +17,7 @@ _QUESTION = re.compile(
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
 )
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
+_CLAUSE_END = re.compile(r"[,.;!?。，；！？~…\s]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +60,25 @@ class Understanding:
         """Swap in a new knowledge base; the old index serves until the new one is complete."""
         self.index = FaqIndex(entries, self.segmenter)
 
+    def _candidates(self, norm: str, words: tuple[str, ...]) -> list[Candidate]:
+        """Match the whole message, and also its question clause alone: a long story dilutes every score."""
+        found = {c.entry.id: c for c in self.index.search(self.segmenter.content(words))}
+        clauses = [c for c in _CLAUSE_END.split(norm) if c]
+        asked = [c for c in clauses if _QUESTION.search(c)]
+        if len(clauses) > 1 and asked:
+            focus = self.segmenter.content(self.segmenter.cut(asked[-1]))
+            for c in self.index.search(focus):
+                if c.score > found.get(c.entry.id, c).score or c.entry.id not in found:
+                    found[c.entry.id] = c
+        return sorted(found.values(), key=lambda c: c.score, reverse=True)
+
     def classify(self, text: str, mentioned: bool = False) -> Decision:
         t = self.thresholds
         norm = self.normalize(text)
         if not _HAS_WORD.search(norm):
             return Decision("none", 0.0, "no words", text=norm)
         words = self.segmenter.cut(norm)
-        content = self.segmenter.content(words)
-        candidates = tuple(self.index.search(content))
+        candidates = tuple(self._candidates(norm, words))
         complaint = self.complaints.assess(norm)
         question = bool(_QUESTION.search(norm))
         top = candidates[0] if candidates else None

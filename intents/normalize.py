@@ -10,7 +10,7 @@ from opencc import OpenCC
 
 MAX_CHARS = 1000  # longer messages are cut: the question is never in the 1,001st character
 
-_CQ = re.compile(r"\[CQ:[^\]]*\]")
+_CQ = re.compile(r"\[cq:[^\]]*\]")  # applied after lower()
 _MENTION = re.compile(r"@[^\s@\u2005]{1,24}[\s\u2005]?")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BRACKET_EMOTE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,4}\]")  # WeChat's [微笑], [捂脸], [红包]
@@ -39,12 +39,11 @@ class Normalizer:
 
     def clean(self, text: str) -> str:
         """Everything but the dialect mapping: noise out, width and script unified."""
-        text = text[: MAX_CHARS * 4]
+        text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 4]).lower()
         text = _CQ.sub(" ", text)
         text = _URL.sub(" ", text)
         text = _MENTION.sub(" ", text)
         text = _BRACKET_EMOTE.sub(" ", text)
-        text = unicodedata.normalize("NFKC", text).lower()
         text = "".join(" " if _is_noise(c) else c for c in text)
         if not text.isascii():
             text = _simplify(text)

@@ -17,6 +17,7 @@ from knowledge.lexicon import Lexicon
 jieba.setLogLevel(logging.WARNING)
 
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
+COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
 _CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir()) / "gridbot-jieba")
 
 
@@ -70,24 +71,44 @@ class Segmenter:
         return tuple(w for w in words if w not in self.stopwords)
 
     def _repair(self, words: list[str]) -> list[str]:
-        """Join runs of 1-3 words whose pinyin spells a knowledge-base word they are not (物业 非 -> 物业费)."""
+        """Replace 2-4 characters starting at a word boundary whose pinyin spells a knowledge-base word
+        they are not (物业 非是 -> 物业费 是, 争 收 -> 征收). Real words jieba knows are left alone."""
         if not self._by_pinyin:
             return words
+        text = "".join(words)
+        ends: dict[int, int] = {}  # word start -> word end
+        pos = 0
+        for word in words:
+            ends[pos] = pos + len(word)
+            pos += len(word)
         out: list[str] = []
-        i = 0
-        while i < len(words):
-            for span in (3, 2, 1):
-                piece = "".join(words[i : i + span])
-                if i + span > len(words) or not 2 <= len(piece) <= 5 or piece in self._vocabulary:
+        pos = 0
+        while pos < len(text):
+            # Windows that end where a word ends first: they repair the least (争收|补偿标准, not 争收补偿|标准).
+            for size in sorted((4, 3, 2), key=lambda n: (pos + n not in ends.values(), -n)):
+                piece = text[pos : pos + size]
+                if len(piece) < size or piece in self._vocabulary or self._is_known_phrase(pos, piece, ends, text):
                     continue
-                if all(w in self._vocabulary and len(w) > 1 for w in words[i : i + span]):
-                    continue  # made of known words already: a real phrase, not a typo
                 target = self._by_pinyin.get(pinyin_of(piece))
                 if target and target != piece:
                     out.append(target)
-                    i += span
+                    pos += size
                     break
             else:
-                out.append(words[i])
-                i += 1
+                end = ends.get(pos) or min((e for e in ends if e > pos), default=len(text))
+                out.append(text[pos:end])
+                pos = end
         return out
+
+    def _is_known_phrase(self, start: int, piece: str, ends: dict[int, int], text: str) -> bool:
+        """True if `piece` is exactly whole words that are real: a known dictionary word, or KB words."""
+        parts, pos = [], start
+        while pos < start + len(piece):
+            end = ends.get(pos)
+            if end is None or end > start + len(piece):
+                return False
+            parts.append(text[pos:end])
+            pos = end
+        if len(parts) == 1:
+            return (self._jieba.FREQ.get(parts[0]) or 0) >= COMMON_WORD_FREQ
+        return all(len(p) > 1 and p in self._vocabulary for p in parts)

@@ -78,8 +78,7 @@ def validate(source: str, records: list[tuple[int, dict[str, str]]]) -> list[Reg
             shape = _ID_SHAPES[(row.channel, "group" if row.kind == "group" else "person")]
             if not shape.match(row.id):
                 problems.append(Problem(line, "id", f"“{row.id}” 不像 {row.channel} 的{'群号' if row.kind == 'group' else '用户号'}"))
-        if len(problems) == before:
-            rows.append((line, row))
+            rows.append((line, row))  # checked for consistency with the others even if its id is wrong
     _check_consistency(rows, problems)
     if problems:
         raise InvalidFile(source, problems)

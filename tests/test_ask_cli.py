@@ -1,0 +1,60 @@
+"""`run_bot.py ask`: the dry-run contract the evaluation tools drive."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.conftest import run_process
+
+KEYS = {"text", "intent", "faq_id", "category", "score", "reply"}
+
+
+def test_json_answer_per_line_in_input_order(cli):
+    lines = ["房屋征收的补偿标准是怎么确定的？", "楼下烧烤店油烟直排，呛得窗户都不敢开", "大家晚上好", ""]
+    result = cli("ask", "--json", "--mention", stdin="\n".join(lines) + "\n")
+    answers = result.json_lines()
+    assert [a["text"] for a in answers] == lines
+    assert all(set(a) >= KEYS for a in answers)
+    faq, complaint, chat, empty = answers
+    assert faq["intent"] == "faq" and faq["faq_id"].startswith("zs-") and faq["reply"]
+    assert complaint["intent"] == "complaint" and complaint["category"] == "cooking_fumes"
+    assert complaint["faq_id"] is None and "SF-" in complaint["reply"]
+    assert chat["intent"] == "none" and chat["faq_id"] is None
+    assert empty["intent"] == "none" and 0 <= empty["score"] <= 100
+
+
+def test_plain_message_without_mention_stays_silent_on_chat(cli):
+    answer = cli("ask", "今天菜市场的白菜好便宜", "--json").json_lines()[0]
+    assert answer["intent"] == "none" and answer["reply"] is None
+
+
+def test_ask_stores_nothing(cli):
+    cli("ask", "路灯坏了三天没人修", "--json", "--mention")
+    db = sqlite3.connect(cli.db)
+    assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_explain_shows_words_candidates_and_reason(cli):
+    answer = cli("ask", "业委会怎么成立", "--json", "--explain", "--mention").json_lines()[0]
+    explain = answer["explain"]
+    assert "业委会" in explain["words"]
+    assert explain["candidates"] and explain["candidates"][0]["faq_id"] == answer["faq_id"]
+    assert explain["reason"]
+
+
+def test_group_option_names_the_grid_worker(cli):
+    group = cli("registry", "groups", "--json").json_lines()[0][0]
+    answer = cli("ask", "请问社保卡丢了去哪里补办？", "--json", "--mention", "--group", group["group_id"]).json_lines()[0]
+    assert answer["intent"] == "none" and answer["faq_id"] is None
+    assert group["workers"][0]["name"] in answer["reply"]
+
+
+def test_real_process_prints_only_answers_on_stdout(tmp_path):
+    proc = run_process("ask", "--json", "--db", str(tmp_path / "p.db"), stdin="物业费怎么交\n你好\n")
+    assert proc.returncode == 0
+    import json
+
+    answers = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [a["text"] for a in answers] == ["物业费怎么交", "你好"]

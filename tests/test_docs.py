@@ -1,0 +1,30 @@
+"""The docs keep up with the code: every setting and every command is documented."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+from bot.cli import build_parser
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_setting_is_in_the_example_config():
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for f in fields(Settings):
+        assert f.name in text, f"config.example.toml lacks {f.name}"
+        assert f.metadata["help"] in text
+    example = tomllib.loads(text)
+    assert all(not f.metadata["secret"] for f in fields(Settings) if f.name in example)  # no secrets in the repo
+
+
+def test_every_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name in commands:
+        assert f"run_bot.py {name}" in readme, f"README does not document `{name}`"
+    assert "make run" in readme and "make test" in readme

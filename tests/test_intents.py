@@ -1,0 +1,98 @@
+"""intents/: normalisation, dialect, synonyms, pinyin repair, complaint vs question — on our own examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.classify import Understanding
+from intents.normalize import Normalizer
+from knowledge.entry import FaqEntry
+from knowledge.lexicon import load_lexicon
+
+LEXICON = load_lexicon()
+
+KB = [
+    FaqEntry("a-1", "物业", "物业费的收费标准是怎么定的？", ("物业费多少钱一平", "物管费按什么标准收", "物业收费标准"),
+             ("物业费", "收费标准"), "按合同约定。"),
+    FaqEntry("a-2", "物业", "不交物业费会怎么样？", ("拖欠物业费有什么后果", "拒交物业费行不行", "欠物业费会被起诉吗"),
+             ("拒交", "拖欠"), "可能被起诉。"),
+    FaqEntry("b-1", "征收", "房屋征收的补偿标准是什么？", ("征收补偿怎么算", "拆迁补偿按什么标准", "征收房子赔多少"),
+             ("补偿标准",), "按评估。"),
+    FaqEntry("b-2", "征收", "征收补偿款什么时候发放？", ("补偿款啥时候到账", "拆迁款多久能拿到", "补偿款发放时间"),
+             ("补偿款", "发放"), "签约后支付。"),
+    FaqEntry("b-3", "征收", "临时安置费怎么算？", ("过渡期间的安置费给多少", "周转房费用谁出", "临时安置补助标准"),
+             ("临时安置费", "过渡"), "按月支付。"),
+    FaqEntry("c-1", "垃圾分类", "垃圾分类分哪几类？", ("垃圾怎么分类", "生活垃圾分几种", "垃圾分类标准"),
+             ("垃圾分类",), "四类。"),
+]
+
+
+@pytest.fixture(scope="module")
+def understanding() -> Understanding:
+    return Understanding(KB, lexicon=LEXICON)
+
+
+@pytest.fixture(scope="module")
+def normalize() -> Normalizer:
+    return Normalizer(LEXICON.dialect)
+
+
+def test_width_script_mentions_and_noise_are_normalised(normalize):
+    assert normalize("＠网格小助手 物業費ＡＢＣ１２３？？？！！") == "物业费abc123?"
+    assert normalize("[CQ:at,qq=10001000] 你好[CQ:face,id=1]") == "你好"
+    assert normalize("看这个 https://example.com/a?b=1 👍👍[捂脸]") == "看这个"
+    assert normalize("问一下\u200b\u200d\x07") == "问一下"
+
+
+def test_dialect_forms_become_mandarin(normalize):
+    assert "没有" in normalize("路灯还冇得人修")
+    assert "什么" in normalize("这是么子规定")
+
+
+@pytest.mark.parametrize(("text", "faq_id"), [
+    ("物业非的收费标准是多少", "a-1"),    # homophone typo: 非 for 费
+    ("争收补偿标准是多少", "b-1"),         # homophone typo: 争 for 征
+    ("物管费标准怎么定的", "a-1"),         # synonym 物管费 -> 物业费
+    ("拆迁的补偿标准是什么", "b-1"),       # synonym 拆迁 -> 征收
+    ("垃极分类有几类", "c-1"),             # 极 for 圾
+])
+def test_typos_homophones_and_synonyms_still_match(understanding, text, faq_id):
+    decision = understanding.classify(text, mentioned=True)
+    assert decision.intent == "faq" and decision.faq.id == faq_id, decision
+
+
+@pytest.mark.parametrize(("text", "faq_id"), [
+    ("征收补偿款几时能到账", "b-2"),
+    ("征收的时候临时安置费怎么给", "b-3"),
+    ("征收补偿标准怎么算的", "b-1"),
+    ("物业费一直不交会不会被告", "a-2"),
+])
+def test_near_neighbours_are_told_apart(understanding, text, faq_id):
+    decision = understanding.classify(text, mentioned=True)
+    assert decision.faq is not None and decision.faq.id == faq_id, decision
+
+
+@pytest.mark.parametrize("text", ["路灯坏了一个礼拜都没人来修", "楼下饭馆油烟直排熏得不敢开窗", "半夜还在装修电钻吵死人"])
+def test_problems_are_complaints_even_without_mention(understanding, text):
+    assert understanding.classify(text, mentioned=False).intent == "complaint"
+
+
+def test_complaint_category_comes_from_the_lexicon(understanding):
+    assert understanding.classify("楼下饭馆油烟直排熏得不敢开窗").category == "cooking_fumes"
+    assert understanding.classify("消防通道被电动车堵死了").category == "safety_hazard"
+
+
+@pytest.mark.parametrize("text", ["早上好呀各位", "哈哈哈笑死我了", "收到", "明天一起去公园跳舞吧", "👍👍👍"])
+def test_chit_chat_is_none(understanding, text):
+    assert understanding.classify(text, mentioned=False).intent == "none"
+
+
+def test_plain_message_needs_a_higher_score_than_a_mention(understanding):
+    assert understanding.thresholds.plain > understanding.thresholds.mention
+
+
+def test_reload_swaps_the_knowledge_base(understanding):
+    fresh = Understanding(KB[:1], lexicon=LEXICON)
+    assert fresh.classify("垃圾分类分哪几类？", mentioned=True).intent == "none"
+    fresh.reload(KB)
+    assert fresh.classify("垃圾分类分哪几类？", mentioned=True).faq.id == "c-1"

@@ -1,0 +1,113 @@
+"""`kb import` / `kb export` through the CLI: formats, encodings, and all-or-nothing rejection of bad files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from tests.conftest import run_process
+
+ENTRY = {"id": "t-001", "category": "测试", "question": "社区食堂几点开门？",
+         "similar": ["食堂开门时间", "老年食堂什么时候营业", "社区饭堂几点开饭"],
+         "keywords": ["社区食堂", "开门时间"], "answer": "社区食堂每天 11:00–13:00 营业，具体以社区通知为准。"}
+
+
+def faq_count(cli) -> int:
+    import sqlite3
+
+    return sqlite3.connect(cli.db).execute("SELECT count(*) FROM faq").fetchone()[0]
+
+
+def test_json_round_trip(cli, tmp_path):
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps([ENTRY], ensure_ascii=False), encoding="utf-8")
+    result = cli("kb", "import", str(source))
+    assert result.code == 0 and "新增 1" in result.out
+    out = tmp_path / "out.json"
+    assert cli("kb", "export", str(out)).code == 0
+    exported = {e["id"]: e for e in json.loads(out.read_text(encoding="utf-8"))}
+    assert exported["t-001"] == ENTRY
+    assert len(exported) > 80  # the shipped entries are still there: import without --replace adds
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_tabular_round_trip_with_replace(cli, tmp_path, suffix):
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps([ENTRY], ensure_ascii=False), encoding="utf-8")
+    cli("kb", "import", str(source), "--replace")
+    table = tmp_path / f"kb{suffix}"
+    cli("kb", "export", str(table))
+    assert faq_count(cli) == 1
+    cli("kb", "import", str(table), "--replace")
+    back = tmp_path / "back.json"
+    cli("kb", "export", str(back))
+    assert json.loads(back.read_text(encoding="utf-8")) == [ENTRY]
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig", "utf-8"])
+def test_csv_in_every_encoding_excel_and_wps_write(cli, tmp_path, encoding):
+    csv_text = ("id,category,question,similar,keywords,answer\n"
+                "t-002,测试,垃圾几点收运？,垃圾车几点来|几点收垃圾|清运时间,清运时间,每天早晚各一次，具体以社区通知为准。\n")
+    path = tmp_path / "kb.csv"
+    path.write_bytes(csv_text.encode(encoding))
+    result = cli("kb", "import", str(path))
+    assert result.code == 0, result.err
+    ask = cli("ask", "垃圾车几点来收垃圾", "--json", "--mention").json_lines()[0]
+    assert ask["faq_id"] == "t-002"
+
+
+def _xlsx(path, rows):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bad.json", '[{"id": "a-1", ', "JSON 格式错误"),
+        ("missing.csv", "id,category,question,answer\na-1,测试,问?,答\n", "缺少列 similar, keywords"),
+        ("dup.json", json.dumps([ENTRY, ENTRY], ensure_ascii=False), "第 2 行，字段 id：“t-001” 重复"),
+        ("empty.json", json.dumps([{**ENTRY, "answer": "  "}], ensure_ascii=False), "第 1 行，字段 answer：不能为空"),
+        ("enc.csv", b"id,category,question,similar,keywords,answer\n\xff\xfe\xfa,\x81\n", "无法识别文件编码"),
+        ("row.csv", "id,category,question,similar,keywords,answer\nok-1,测试,问?,,,答\nbad id!,测试,问?,,,答\n",
+         "第 3 行，字段 id"),
+        ("notlist.json", '{"id": "x"}', "顶层应为条目列表"),
+        ("kb.txt", "whatever", "不支持的文件类型"),
+    ],
+)
+def test_broken_files_are_rejected_whole_naming_row_and_field(cli, tmp_path, name, content, expected):
+    before_ok = tmp_path / "ok.json"
+    before_ok.write_text(json.dumps([ENTRY], ensure_ascii=False), encoding="utf-8")
+    cli("kb", "import", str(before_ok))
+    count = faq_count(cli)
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    result = cli("kb", "import", str(path), "--replace")
+    assert result.code != 0
+    assert expected in result.err
+    assert "Traceback" not in result.err
+    assert faq_count(cli) == count  # nothing half-imported, nothing removed
+
+
+def test_broken_xlsx_and_bad_row_in_xlsx(cli, tmp_path):
+    garbage = tmp_path / "broken.xlsx"
+    garbage.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = cli("kb", "import", str(garbage))
+    assert result.code == 2 and "不是有效的 Excel" in result.err
+    sheet = tmp_path / "rows.xlsx"
+    _xlsx(sheet, [["id", "category", "question", "similar", "keywords", "answer"],
+                  ["x-1", "测试", "问题一？", "a|b", "k", "答案"], ["x-2", "测试", "", "", "", "答案"]])
+    result = cli("kb", "import", str(sheet))
+    assert result.code == 2 and "第 3 行，字段 question：不能为空" in result.err
+
+
+def test_real_process_exits_non_zero_without_traceback(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{]", encoding="utf-8")
+    proc = run_process("kb", "import", str(bad), "--db", str(tmp_path / "p.db"))
+    assert proc.returncode == 2
+    assert "JSON 格式错误" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,119 @@
+"""The whole bot through an in-memory channel: question, complaint, chit-chat, repeats, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import Bot
+from bot.channels.memory import MemoryChannel
+
+
+def test_policy_question_is_answered_in_the_group(chat):
+    sent = chat.say("房子被征收了，补偿标准是怎么定的？", mention=True)
+    assert len(sent) == 1
+    reply = sent[0]
+    assert reply.kind == "group" and reply.target == chat.group
+    assert reply.mention_user_id == "30003000" and reply.reply_to
+    assert "评估" in reply.text or "市场价格" in reply.text
+    hits = chat.bot.db.execute("SELECT sum(hits) FROM faq").fetchone()[0]
+    assert hits == 1
+
+
+def test_complaint_files_case_and_notifies_the_grid_worker(chat):
+    sent = chat.say("我们楼下的路灯坏了一个星期了，晚上黑漆漆的没人修", mention=True)
+    db = chat.bot.db
+    case = next(iter(db.query("SELECT * FROM cases")))
+    assert case["category"] == "public_facility"
+    assert case["group_id"] == chat.group
+    assert case["id"].startswith("SF-20261126-")
+    group_reply = [s for s in sent if s.kind == "group"]
+    private = [s for s in sent if s.kind == "private"]
+    assert case["id"] in group_reply[0].text
+    grid_workers = {r["user_id"] for r in db.query(
+        "SELECT user_id FROM people WHERE kind = 'worker' AND channel = 'qq' AND grid = ?", [case["grid"]])}
+    assert {p.target for p in private} == grid_workers
+    assert all(case["id"] in p.text for p in private)
+    events = [e["action"] for e in db.query("SELECT action FROM case_events WHERE case_id = ?", [case["id"]])]
+    assert events == ["accepted", "assigned"]
+    assert db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0] == 0
+
+
+def test_chit_chat_gets_silence(chat):
+    for text in ("大家早上好", "哈哈哈哈", "[红包]恭喜发财", "今天天气真不错，出去走走", "收到，谢谢"):
+        assert chat.say(text) == [], text
+    assert chat.bot.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+
+
+def test_the_same_message_id_is_handled_once(chat):
+    first = chat.say("小区门口垃圾堆了好几天没人清理，臭得很", message_id="dup-1")
+    again = chat.say("小区门口垃圾堆了好几天没人清理，臭得很", message_id="dup-1")
+    assert first and again == []
+    assert chat.bot.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    assert chat.bot.db.execute("SELECT count(*) FROM inbox").fetchone()[0] == 1
+
+
+def test_phone_and_id_numbers_are_not_echoed_into_the_group(chat):
+    sent = chat.say("楼道里电动车充电太危险了，我电话13812345678，身份证430203198805061234", mention=True)
+    group_text = " ".join(s.text for s in sent if s.kind == "group")
+    assert "13812345678" not in group_text and "430203198805061234" not in group_text
+    stored = chat.bot.db.execute("SELECT group_concat(text) FROM outbox WHERE kind = 'group'").fetchone()[0]
+    assert "13812345678" not in stored
+
+
+def test_bad_input_is_handled_without_error(chat):
+    for text in ("", "   \n\t ", "😀😀😀", "\x00\x07\x1b[31m", "啊" * 100_000, "[CQ:at,qq=all] 开会"):
+        chat.say(text)
+        chat.say(text, mention=True)
+    states = {r["state"] for r in chat.bot.db.query("SELECT DISTINCT state FROM inbox")}
+    assert states == {"handled"}
+
+
+def test_unregistered_group_is_recorded_and_gets_no_reply(chat):
+    assert chat.say("补偿标准是怎么定的？", mention=True, group="99999999") == []
+    row = next(iter(chat.bot.db.query("SELECT * FROM unknown_groups")))
+    assert row["group_id"] == "99999999" and row["messages"] == 1
+
+
+def test_undeliverable_reply_stays_queued_and_is_retried(chat, clock):
+    chat.channel.failures_left = 1
+    assert chat.say("物业费的收费标准是怎么定的？", mention=True) == []
+    pending = chat.bot.db.execute("SELECT attempts, last_error FROM outbox WHERE state = 'pending'").fetchone()
+    assert pending[0] == 1 and "link down" in pending[1]
+    clock.advance(seconds=10)
+    asyncio.run(chat.bot.deliver())
+    assert len(chat.channel.sent) == 1
+
+
+def test_restart_resumes_stored_but_unhandled_messages(settings, clock):
+    first = Bot(settings, clock=clock)
+    channel = MemoryChannel()
+    msg_id = first.dispatcher.receive(
+        __import__("bot.messages", fromlist=["Incoming"]).Incoming(
+            "qq", "crash-1", next(iter(first.db.query("SELECT group_id FROM groups WHERE channel='qq' LIMIT 1")))["group_id"],
+            "40004000", "路灯坏了好几天了没人修", "老李", True))
+    assert msg_id  # stored, then the process "crashed" before handling it
+    first.close()
+
+    second = Bot(settings, clock=clock)
+    second.add_channel(channel)
+    second.dispatcher.resume()
+    asyncio.run(second.deliver())
+    assert second.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    assert any(s.kind == "group" for s in channel.sent)
+    second.dispatcher.resume()  # nothing left to redo
+    assert second.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    second.close()
+
+
+def test_did_you_mean_choice_is_answered_by_number(chat, monkeypatch):
+    from intents.classify import Thresholds
+
+    # Force the middle band: everything between 0 and 100 is "unsure" when @-mentioned.
+    chat.bot.understanding.thresholds = Thresholds(mention=101, plain=101, suggest=1, margin=0, complaint=101)
+    sent = chat.say("维修资金怎么用", mention=True)
+    assert sent and "您是不是想问" in sent[0].text
+    first_question = sent[0].text.splitlines()[1][3:]
+    answer = chat.say("1")
+    entry = next(iter(chat.bot.db.query("SELECT answer FROM faq WHERE question = ?", [first_question])))
+    assert answer and answer[0].text == entry["answer"]
+    assert chat.say("1") == []  # the offer is used up

@@ -1,0 +1,47 @@
+"""The store: schema migrations on a new and an existing file, WAL mode, configuration of the path."""
+
+from __future__ import annotations
+
+from bot.config import load_settings
+from bot.migrations import migrations
+from bot.store import open_db
+
+
+def test_new_file_gets_the_whole_schema_in_wal_mode(tmp_path):
+    path = tmp_path / "sub" / "new.db"
+    db = open_db(path)
+    assert path.exists()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = set(db.table_names())
+    assert {"inbox", "faq", "faq_versions", "unanswered", "cases", "case_events", "outbox", "groups", "people"} <= tables
+    assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
+
+
+def test_existing_file_keeps_its_data_and_is_not_migrated_twice(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    db["meta"].insert({"key": "marker", "value": "kept"})
+    db.close()
+    again = open_db(path)
+    assert again.execute("SELECT value FROM meta WHERE key = 'marker'").fetchone()[0] == "kept"
+    assert again.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(migrations._migrations)
+
+
+def test_db_path_from_environment_and_option(tmp_path):
+    env = {"BOT_DB": str(tmp_path / "env.db")}
+    assert load_settings(env=env).db_path == tmp_path / "env.db"
+    assert load_settings(env=env, db=str(tmp_path / "opt.db")).db_path == tmp_path / "opt.db"
+    assert load_settings(env={}).db_path.name == "bot.db"
+
+
+def test_bad_setting_names_the_variable(tmp_path):
+    import pytest
+
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError, match="BOT_FAQ_THRESHOLD_PLAIN"):
+        load_settings(env={"BOT_FAQ_THRESHOLD_PLAIN": "high"})
+    config = tmp_path / "config.toml"
+    config.write_text('unknown_thing = 1\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown_thing"):
+        load_settings(config_file=config, env={})
