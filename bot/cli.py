@@ -37,15 +37,14 @@ def cmd_ask(args) -> int:
                 "normalized": d.text, "words": list(d.words), "reason": d.reason, "is_question": d.is_question,
                 "suggestions": [e.id for e in d.suggestions],
                 "candidates": [
-                    {"faq_id": c.entry.id, "score": c.score, "ratio": round(c.ratio, 1), "pinyin": round(c.pinyin, 1),
-                     "query_cover": round(c.query_cover, 2), "phrasing_cover": round(c.phrasing_cover, 2),
-                     "keyword_hits": c.keyword_hits, "phrasing": c.best_phrasing}
+                    {"faq_id": c.entry.id, "score": c.score, "phrasing": c.best_phrasing,
+                     **{name: round(value, 3) for name, value in c.features.items()}}
                     for c in d.candidates[:5]
                 ],
                 "complaint": d.complaint and {
                     "score": d.complaint.score, "category": d.complaint.category,
-                    "category_words": list(d.complaint.category_words), "problem_words": list(d.complaint.problem_words),
-                    "policy_words": list(d.complaint.policy_words),
+                    "problems": list(d.complaint.problems), "objects": list(d.complaint.objects),
+                    "signs": list(d.complaint.signs), "policy_words": list(d.complaint.policy_words),
                 },
             }
         if args.json:
@@ -216,3 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # no traceback reaches a user; -v shows it
+        log.debug("unexpected error", exc_info=True)
+        print(f"出错了：{type(exc).__name__}: {exc}（加 -v 查看详细信息）", file=sys.stderr)
+        return 1

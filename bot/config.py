@@ -23,13 +23,13 @@ class Settings:
     db: str = _setting("data/bot.db", "SQLite database file (created on first start)")
     timezone: str = _setting("Asia/Shanghai", "time zone for case numbers, due dates and reports")
     faq_threshold_mention: float = _setting(
-        62.0, "minimum confidence (0-100) to answer a question that @-mentions the bot"
+        30.0, "minimum confidence (0-100) to answer a question that @-mentions the bot"
     )
     faq_threshold_plain: float = _setting(
-        74.0, "minimum confidence to answer a plain group message (no @-mention)"
+        40.0, "minimum confidence to answer a plain group message (no @-mention)"
     )
     faq_suggest_threshold: float = _setting(
-        48.0, "below the answer threshold but above this, an @-mentioned question gets 'did you mean' choices"
+        15.0, "below the answer threshold but above this, an @-mentioned question gets 'did you mean' choices"
     )
     complaint_threshold: float = _setting(55.0, "minimum confidence to treat a message as a complaint")
     outbox_retry_seconds: float = _setting(5.0, "first retry delay for an undelivered message (doubles each time)")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from intents.complaint import ComplaintDetector, ComplaintSignal
-from intents.matcher import Candidate, FaqIndex
+from intents.matcher import Candidate, FaqIndex, with_confidences
 from intents.normalize import Normalizer
 from intents.segment import Segmenter
 from knowledge.entry import FaqEntry
@@ -15,6 +15,8 @@ from knowledge.lexicon import Lexicon, load_lexicon
 _QUESTION = re.compile(
     r"[?？]|吗|呢|么$|怎么|什么|如何|哪|多少|几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
+    r"|([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱
+    r"|[不没吗嘛么][?]?$"  # 犯法不, 有补贴没
 )
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 _CLAUSE_END = re.compile(r"[,.;!?。，；！？~…\s]+")
@@ -22,10 +24,10 @@ _CLAUSE_END = re.compile(r"[,.;!?。，；！？~…\s]+")
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    mention: float = 62.0
-    plain: float = 74.0
-    suggest: float = 48.0
-    margin: float = 4.0
+    mention: float = 30.0
+    plain: float = 40.0
+    suggest: float = 15.0
+    margin: float = 5.0
     complaint: float = 55.0
 
 
@@ -68,9 +70,10 @@ class Understanding:
         if len(clauses) > 1 and asked:
             focus = self.segmenter.content(self.segmenter.cut(asked[-1]))
             for c in self.index.search(focus):
-                if c.score > found.get(c.entry.id, c).score or c.entry.id not in found:
+                if c.entry.id not in found or c.logit > found[c.entry.id].logit:
                     found[c.entry.id] = c
-        return sorted(found.values(), key=lambda c: c.score, reverse=True)
+            return with_confidences(list(found.values()))
+        return list(found.values())
 
     def classify(self, text: str, mentioned: bool = False) -> Decision:
         t = self.thresholds
@@ -79,13 +82,14 @@ class Understanding:
             return Decision("none", 0.0, "no words", text=norm)
         words = self.segmenter.cut(norm)
         candidates = tuple(self._candidates(norm, words))
-        complaint = self.complaints.assess(norm)
         question = bool(_QUESTION.search(norm))
+        complaint = self.complaints.assess(norm, question, raw=text[:200])
         top = candidates[0] if candidates else None
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
 
-        if complaint.score >= t.complaint and not (complaint.policy_words and top and top.score >= t.mention):
+        faq_wins = top is not None and top.score >= t.mention and (complaint.policy_words or top.score > complaint.score + 10)
+        if complaint.score >= t.complaint and not faq_wins:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)

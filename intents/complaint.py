@@ -1,4 +1,12 @@
-"""Complaint detection: does a message report a concrete, present problem, and of which category?"""
+"""Complaint detection: does a message report a concrete, present problem, and of which category?
+
+Evidence for a report: a word that states a problem (违建, 不亮, 油烟直排 — also with words in between, as in
+"油烟直接往楼上排"), general signs of trouble (坏了, 没人管, 好几天), a thing a case can be about (路灯, 电梯), a
+concrete place (楼下, 3栋, 门口), a message addressed to the grid worker. Evidence against: words of rules and
+procedures (政策, 怎么申请), a question with no problem in it, the form of a notice (【通知】, 请提前储水).
+So "物业费怎么收" stays a question, "电梯坏了三天没人修" becomes a case, and the property company's
+"明天停水，请提前储水" is neither.
+"""
 
 from __future__ import annotations
 
@@ -7,45 +15,100 @@ from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
 
+PROBLEM = 55.0  # one word that states a problem of a category is enough
+MORE_PROBLEMS = 10.0
+OBJECT = 15.0
+SIGN = 20.0  # each general sign of trouble, up to three
+TROUBLE_AT = 20.0  # a sign of trouble next to a thing a case can be about: 消防通道 … 堵死
+PLACE = 15.0  # a concrete place, when something is wrong there
+CONCRETE = 15.0  # a thing at a place, told as a statement: "门口绿地围起来搭了棚子"
+TO_WORKER = 15.0  # addressed to the grid worker, when something is wrong
+POLICY = -20.0  # each word of rules and procedures, up to two
+QUESTION_ONLY = -10.0  # a question with no problem word in it
+NOTICE = -60.0
+
+_BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
+_TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
+
 
 @dataclass(frozen=True, slots=True)
 class ComplaintSignal:
     score: float  # 0-100
     category: str | None
-    category_words: tuple[str, ...]
-    problem_words: tuple[str, ...]
+    problems: tuple[str, ...]
+    objects: tuple[str, ...]
+    signs: tuple[str, ...]
     policy_words: tuple[str, ...]
+    places: tuple[str, ...] = ()
 
 
-def _matcher(words) -> re.Pattern | None:
-    words = sorted({w for w in words if w}, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, words))) if words else None
+class Words:
+    """Find lexicon words in text; longer problem words also match with a few characters between their parts
+    (油烟直排 ~ 油烟直接往楼上排)."""
+
+    _NO_STOP = "[^,.!?;，。！？；]"
+
+    def __init__(self, words, gapped: bool = False):
+        self.words = sorted({w for w in words if w}, key=len, reverse=True)
+        parts = []
+        for i, word in enumerate(self.words):
+            if gapped and len(word) >= 4:
+                body = re.escape(word[:2]) + f"{self._NO_STOP}{{0,5}}?" + f"{self._NO_STOP}{{0,2}}?".join(map(re.escape, word[2:]))
+            else:
+                body = re.escape(word)
+            parts.append(f"(?P<w{i}>{body})")
+        self._re = re.compile("|".join(parts)) if parts else None
+
+    def find(self, text: str) -> tuple[str, ...]:
+        if self._re is None:
+            return ()
+        return tuple(dict.fromkeys(self.words[int(m.lastgroup[1:])] for m in self._re.finditer(text)))
 
 
 class ComplaintDetector:
     def __init__(self, lexicon: Lexicon):
-        self._categories = [(c.code, _matcher(c.words)) for c in lexicon.categories]
-        self._problem = _matcher(lexicon.problem_words)
-        self._policy = _matcher(lexicon.policy_words)
+        self._categories = [(c.code, Words(c.problems, gapped=True), Words(c.objects)) for c in lexicon.categories]
+        self._signs = Words(lexicon.problem_words)
+        self._policy = Words(lexicon.policy_words)
+        self._places = Words(lexicon.place_words)
+        self._notice = Words(lexicon.notice_words)
+        self._trouble = [re.compile(p) for p in lexicon.trouble_patterns]
 
-    def assess(self, text: str) -> ComplaintSignal:
-        best_code, best_words, best_weight = None, (), 0.0
-        for code, pattern in self._categories:
-            if pattern is None:
-                continue
-            found = tuple(dict.fromkeys(pattern.findall(text)))
-            weight = sum(min(len(w), 4) for w in found)
-            if weight > best_weight:
-                best_code, best_words, best_weight = code, found, weight
-        problems = tuple(dict.fromkeys(self._problem.findall(text))) if self._problem else ()
-        policy = tuple(dict.fromkeys(self._policy.findall(text))) if self._policy else ()
+    def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
+        best = (0.0, None, (), ())
+        all_problems: list[str] = []
+        all_objects: list[str] = []
+        for code, problems_re, objects_re in self._categories:
+            problems, objects = problems_re.find(text), objects_re.find(text)
+            all_problems += problems
+            all_objects += objects
+            weight = 3 * sum(min(len(w), 4) for w in problems) + sum(min(len(w), 4) for w in objects)
+            if weight > best[0]:
+                best = (weight, code, problems, objects)
+        signs = self._signs.find(text) + tuple(m.group(0) for p in self._trouble for m in p.finditer(text))
+        policy = self._policy.find(text)
+        places = self._places.find(text) + tuple(_BUILDING.findall(text))
+        trouble = bool(all_problems or signs)
         score = 0.0
-        if best_words:
-            score += 30 + 8 * min(best_weight, 5)
-        if problems:
-            score += 20 + 10 * min(len(problems), 2)
-        score -= 25 * min(len(policy), 2)
-        if not best_words and not problems:
+        if all_problems:
+            score += PROBLEM + MORE_PROBLEMS * min(len(all_problems) - 1, 2)
+        if all_objects:
+            score += OBJECT
+        score += SIGN * min(len(signs), 3)
+        if all_objects and signs:
+            score += TROUBLE_AT
+        if places and (trouble or all_objects):
+            score += PLACE
+        if places and all_objects and not is_question:
+            score += CONCRETE
+        if _TO_WORKER.search(raw) and (trouble or all_objects):
+            score += TO_WORKER
+        score += POLICY * min(len(policy), 2)
+        if is_question and not all_problems:
+            score += QUESTION_ONLY
+        if self._notice.find(text):
+            score += NOTICE
+        if not trouble and not (all_objects and places):
             score = 0.0
-        return ComplaintSignal(max(0.0, min(score, 100.0)), best_code or ("other" if problems else None),
-                               best_words, problems, policy)
+        category = best[1] or ("other" if score > 0 else None)
+        return ComplaintSignal(max(0.0, min(score, 100.0)), category, best[2], best[3], signs, policy, places)

@@ -1,17 +1,30 @@
-"""The FAQ matcher: an inverted index gives a shortlist, rapidfuzz and term evidence re-rank it."""
+"""The FAQ matcher: an inverted index gives a shortlist, rapidfuzz and term evidence re-rank it.
+
+Each candidate gets a few features that do not depend on a particular knowledge base (similarities, how much of
+the message the entry explains, how much of the message is about words the knowledge base never uses). A
+conditional-logit model with a "none of these" option turns them into confidences 0-100 that sum to at most 100
+over the shortlist, so two close candidates share the confidence. Its weights are fitted by benchmarks/calibrate.py.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
 from intents.segment import Segmenter, pinyin_of
+from intents.thesaurus import synonyms_of
 from knowledge.entry import FaqEntry
 
 SHORTLIST = 12
+SOFT = 0.8  # a word matched through a synonym or an abbreviation counts a little less than the word itself
+ANSWER_VOTE = 0.3  # words found only in an entry's answer still point to it, weakly
+FEATURES = ("ratio", "pinyin", "partial", "bigram", "tfidf", "query_cover", "phrasing_cover", "keywords",
+            "answer_cover", "unknown", "length", "topic")
+# Logistic weights (bias first), fitted on held-apart data by benchmarks/calibrate.py.
+WEIGHTS = (-11.374, 4.750, 5.097, -1.437, -0.796, 5.215, 4.053, 0.090, -0.559, 3.192, -1.141, 1.745, 1.467)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,19 +37,32 @@ class Phrasing:
 @dataclass(frozen=True, slots=True)
 class Candidate:
     entry: FaqEntry
-    score: float  # 0-100
-    ratio: float
-    pinyin: float
-    query_cover: float
-    phrasing_cover: float
-    keyword_hits: int
+    logit: float
+    features: dict[str, float]
     best_phrasing: str
+    score: float = 0.0  # confidence 0-100, set against the other candidates
+
+
+def logit(features: dict[str, float], weights: tuple[float, ...] = WEIGHTS) -> float:
+    return weights[0] + sum(w * features[name] for w, name in zip(weights[1:], FEATURES, strict=True))
+
+
+def with_confidences(candidates: list[Candidate]) -> list[Candidate]:
+    """Softmax over the candidates and a "none of these" option whose logit is 0; best first."""
+    if not candidates:
+        return []
+    top = max(max(c.logit for c in candidates), 0.0)
+    weights = [math.exp(c.logit - top) for c in candidates]
+    total = sum(weights) + math.exp(-top)
+    scored = [replace(c, score=round(100 * w / total, 1)) for c, w in zip(candidates, weights, strict=True)]
+    return sorted(scored, key=lambda c: c.logit, reverse=True)
 
 
 class FaqIndex:
-    def __init__(self, entries: list[FaqEntry], segmenter: Segmenter):
-        self.entries = [e for e in entries]
+    def __init__(self, entries: list[FaqEntry], segmenter: Segmenter, weights: tuple[float, ...] = WEIGHTS):
+        self.entries = list(entries)
         self.segmenter = segmenter
+        self.weights = weights
         texts = [t for e in self.entries for t in (e.question, *e.similar, *e.keywords)]
         segmenter.add_words(k for e in self.entries for k in e.keywords)
         vocabulary = {w for t in texts for w in segmenter.raw_cut(t)}
@@ -45,59 +71,158 @@ class FaqIndex:
 
         self.phrasings: list[list[Phrasing]] = []
         self.keywords: list[list[frozenset[str]]] = []
+        self.entry_words: list[frozenset[str]] = []
         postings: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
             phrasings = [self._phrasing(t) for t in (entry.question, *entry.similar)]
-            keywords = [frozenset(segmenter.content(segmenter.cut(k))) for k in entry.keywords]
+            keywords = [frozenset(segmenter.content(segmenter.cut(k, repair=False))) for k in entry.keywords]
+            keywords = [k for k in keywords if k]
+            words = frozenset({w for p in phrasings for w in p.words} | {w for k in keywords for w in k})
             self.phrasings.append(phrasings)
-            self.keywords.append([k for k in keywords if k])
-            for word in {w for p in phrasings for w in p.words} | {w for k in keywords for w in k}:
+            self.keywords.append(keywords)
+            self.entry_words.append(words)
+            for word in words:
                 postings[word].add(index)
+        self.answer_words = [
+            frozenset(segmenter.content(segmenter.cut(f"{e.category} {e.answer}", repair=False))) for e in self.entries
+        ]
+        answer_postings: dict[str, set[int]] = defaultdict(set)
+        for index, words in enumerate(self.answer_words):
+            for word in words:
+                answer_postings[word].add(index)
+        self.answer_postings = {w: frozenset(ids) for w, ids in answer_postings.items()}
         self.postings = {w: frozenset(ids) for w, ids in postings.items()}
+        self.abbreviations = _abbreviation_index(self.postings)
         n = max(len(self.entries), 1)
         self.idf = {w: math.log(1 + n / len(ids)) for w, ids in self.postings.items()}
-        self.vocabulary = frozenset(self.postings)
+        self.max_idf = math.log(1 + n)
+        self.answer_idf = {w: math.log(1 + n / len(ids)) for w, ids in self.answer_postings.items()}
+        # Character uni- and bigram TF-IDF over each entry's phrasings: robust to words jieba cuts differently.
+        grams = [_char_grams("".join(p.text for p in ps)) for ps in self.phrasings]
+        df: dict[str, int] = defaultdict(int)
+        for counts in grams:
+            for gram in counts:
+                df[gram] += 1
+        self.gram_idf = {g: math.log(1 + n / c) for g, c in df.items()}
+        self.gram_vectors = [_normalise({g: c * self.gram_idf[g] for g, c in counts.items()}) for counts in grams]
 
     def _phrasing(self, text: str) -> Phrasing:
-        words = self.segmenter.content(self.segmenter.cut(text))
+        words = self.segmenter.content(self.segmenter.cut(text, repair=False))
         joined = "".join(words)
         return Phrasing(words, joined, pinyin_of(joined))
 
     def weight(self, word: str) -> float:
-        # A word the knowledge base never uses still counts (it is evidence of another topic).
-        return self.idf.get(word, 1.5 if len(word) > 1 else 0.6)
+        # A word the knowledge base never uses weighs like a rare one: it is evidence of another topic.
+        return self.idf.get(word, self.max_idf if len(word) > 1 else 0.5)
+
+    def related(self, word: str) -> frozenset[str]:
+        """Knowledge-base words an unknown word stands for: an abbreviation (老改 -> 老旧小区改造) or a synonym."""
+        if word in self.postings or len(word) < 2:
+            return frozenset()
+        if self.segmenter.is_common(word):
+            found = set()
+        else:
+            found = set(self.abbreviations.get(word, ()))
+        found |= synonyms_of(word) & self.postings.keys()
+        return frozenset(w for w in found if len(w) > 1)
 
     def search(self, words: tuple[str, ...]) -> list[Candidate]:
         """Candidates for the content words of one message, best first."""
         if not words:
             return []
+        query = set(words)
+        soft = {w: self.related(w) for w in query if w not in self.postings}
+        soft = {w: found for w, found in soft.items() if found}
         votes: dict[int, float] = defaultdict(float)
-        for word in set(words):
+        for word in query:
             for index in self.postings.get(word, ()):
                 votes[index] += self.idf[word]
+        for word in query:
+            for index in self.answer_postings.get(word, ()):
+                votes[index] += ANSWER_VOTE * self.answer_idf[word]
+        for word, found in soft.items():
+            for other in found:
+                for index in self.postings[other]:
+                    votes[index] += SOFT * self.idf[other] / len(found)
         shortlist = sorted(votes, key=votes.__getitem__, reverse=True)[:SHORTLIST]
-        query_text = "".join(words)
-        query_pinyin = pinyin_of(query_text)
-        query_set = set(words)
-        query_mass = sum(self.weight(w) for w in query_set)
-        ranked = [self._score(i, query_text, query_pinyin, query_set, query_mass) for i in shortlist]
-        return sorted(ranked, key=lambda c: c.score, reverse=True)
+        answer_mass = sum(self.answer_idf.get(w, self.max_idf) for w in query)
+        # For character similarity, an unknown word with exactly one stand-in is written as that word.
+        text = "".join(next(iter(soft[w])) if len(soft.get(w, ())) == 1 else w for w in words)
+        mass = sum(self.weight(w) for w in query)
+        unknown = sum(self.weight(w) for w in query if w not in self.postings and w not in soft)
+        query_grams = _normalise({g: c * self.gram_idf.get(g, 0.0) for g, c in _char_grams(text).items()})
+        context = (text, pinyin_of(text), query, soft, mass, unknown, answer_mass, query_grams)
+        return with_confidences([self._candidate(i, *context) for i in shortlist])
 
-    def _score(self, index: int, text: str, pinyin: str, words: set[str], mass: float) -> Candidate:
-        entry_words = {w for p in self.phrasings[index] for w in p.words}
-        entry_words |= {w for k in self.keywords[index] for w in k}
-        query_cover = sum(self.weight(w) for w in words & entry_words) / mass if mass else 0.0
-        best: tuple[float, float, float, float, str] = (-1.0, 0.0, 0.0, 0.0, "")
+    def _candidate(self, index: int, text: str, pinyin: str, words: set[str], soft: dict[str, frozenset[str]],
+                   mass: float, unknown: float, answer_mass: float, query_grams: dict[str, float]) -> Candidate:
+        entry_words = self.entry_words[index]
+        matched = words & entry_words
+        soft_matched = {w: found & entry_words for w, found in soft.items() if found & entry_words}
+        words = words | {other for found in soft_matched.values() for other in found}
+        best = (-1.0, 0.0, 0.0, 0.0, self.phrasings[index][0])
         for phrasing in self.phrasings[index]:
-            ratio = fuzz.ratio(text, phrasing.text)
-            py = fuzz.ratio(pinyin, phrasing.pinyin)
+            ratio = fuzz.ratio(text, phrasing.text) / 100
             p_words = set(phrasing.words)
-            p_mass = sum(self.idf.get(w, 0.0) for w in p_words) or 1.0
-            p_cover = sum(self.idf.get(w, 0.0) for w in p_words & words) / p_mass
-            combined = 0.45 * ratio + 0.15 * py + 40 * p_cover
-            if combined > best[0]:
-                best = (combined, ratio, py, p_cover, phrasing.text)
-        _, ratio, py, p_cover, best_text = best
-        keyword_hits = sum(1 for k in self.keywords[index] if k <= words)
-        score = 0.35 * ratio + 0.10 * py + 30 * query_cover + 25 * p_cover + min(keyword_hits, 2) * 5
-        return Candidate(self.entries[index], round(min(score, 100.0), 1), ratio, py, query_cover, p_cover, keyword_hits, best_text)
+            p_mass = sum(self.idf[w] for w in p_words) or 1.0
+            p_cover = sum(self.idf[w] for w in p_words & words) / p_mass
+            if ratio + p_cover > best[0]:
+                best = (ratio + p_cover, ratio, p_cover, fuzz.ratio(pinyin, phrasing.pinyin) / 100, phrasing)
+        _, ratio, p_cover, py, phrasing = best
+        keywords = self.keywords[index]
+        features = {
+            "ratio": ratio,
+            "pinyin": py,
+            "partial": fuzz.partial_ratio(phrasing.text, text) / 100 if text and phrasing.text else 0.0,
+            "bigram": _dice(text, phrasing.text),
+            "tfidf": sum(v * self.gram_vectors[index].get(g, 0.0) for g, v in query_grams.items()),
+            "query_cover": (sum(self.weight(w) for w in matched) + SOFT * sum(self.weight(w) for w in soft_matched)) / mass
+            if mass else 0.0,
+            "phrasing_cover": p_cover,
+            "keywords": sum(1 for k in keywords if k <= words) / len(keywords) if keywords else 0.0,
+            "answer_cover": sum(self.answer_idf[w] for w in words & self.answer_words[index]) / answer_mass
+            if answer_mass else 0.0,
+            "unknown": unknown / mass if mass else 0.0,
+            "length": math.log1p(len(words)),
+            "topic": max((self.idf[w] for w in matched | {o for f in soft_matched.values() for o in f}), default=0.0)
+            / self.max_idf,
+        }
+        return Candidate(self.entries[index], logit(features, self.weights), features, phrasing.text)
+
+
+def _char_grams(text: str) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for i, char in enumerate(text):
+        counts[char] += 1
+        if i + 1 < len(text):
+            counts[text[i : i + 2]] += 1
+    return counts
+
+
+def _normalise(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {k: v / norm for k, v in vector.items()} if norm else {}
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def _dice(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    x, y = _bigrams(a), _bigrams(b)
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+def _abbreviation_index(words) -> dict[str, frozenset[str]]:
+    """Chinese abbreviations keep the first character and some later ones in order: 老旧小区改造 -> 老改, 老旧改."""
+    index: dict[str, set[str]] = defaultdict(set)
+    for word in words:
+        if 4 <= len(word) <= 8 and not word.isascii():
+            rest = word[1:]
+            for i, second in enumerate(rest):
+                index[word[0] + second].add(word)
+                for third in rest[i + 1 :]:
+                    index[word[0] + second + third].add(word)
+    return {abbr: frozenset(found) for abbr, found in index.items() if len(found) <= 3}

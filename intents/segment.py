@@ -24,7 +24,7 @@ _CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir())
 @lru_cache(maxsize=65536)
 def pinyin_of(text: str) -> str:
     """Toneless pinyin, syllables joined by spaces: 物业费 -> 'wu ye fei'."""
-    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="ignore"))
+    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)))
 
 
 class Segmenter:
@@ -43,6 +43,9 @@ class Segmenter:
         self.stopwords = lexicon.stopwords
         self._by_pinyin: dict[str, str] = {}
         self._vocabulary: frozenset[str] = frozenset()
+
+    def is_common(self, word: str) -> bool:
+        return (self._jieba.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
 
     def add_words(self, words) -> None:
         for word in words:
@@ -63,9 +66,10 @@ class Segmenter:
         return [w for w in self._jieba.lcut(text) if _WORDLIKE.match(w)]
 
     @lru_cache(maxsize=8192)
-    def cut(self, text: str) -> tuple[str, ...]:
-        """All words (stop words included), canonical and repaired, in order."""
-        return tuple(self.synonyms.get(w, w) for w in self._repair(self.raw_cut(text)))
+    def cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
+        """All words (stop words included), canonical and (for residents' text) typo-repaired, in order."""
+        words = self.raw_cut(text)
+        return tuple(self.synonyms.get(w, w) for w in (self._repair(words) if repair else words))
 
     def content(self, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w for w in words if w not in self.stopwords)
@@ -81,13 +85,15 @@ class Segmenter:
         for word in words:
             ends[pos] = pos + len(word)
             pos += len(word)
+        starts = {start: end for start, end in ends.items()}
         out: list[str] = []
         pos = 0
         while pos < len(text):
             # Windows that end where a word ends first: they repair the least (争收|补偿标准, not 争收补偿|标准).
             for size in sorted((4, 3, 2), key=lambda n: (pos + n not in ends.values(), -n)):
                 piece = text[pos : pos + size]
-                if len(piece) < size or piece in self._vocabulary or self._is_known_phrase(pos, piece, ends, text):
+                if (len(piece) < size or piece in self._vocabulary or self._is_known_phrase(pos, piece, ends, text)
+                        or self._splits_common_word(pos + size, starts, text)):
                     continue
                 target = self._by_pinyin.get(pinyin_of(piece))
                 if target and target != piece:
@@ -99,6 +105,13 @@ class Segmenter:
                 out.append(text[pos:end])
                 pos = end
         return out
+
+    def _splits_common_word(self, cut: int, starts: dict[int, int], text: str) -> bool:
+        """A window may not end inside a common word: 不|办事 must not become 补办|事."""
+        for start, end in starts.items():
+            if start < cut < end:
+                return (self._jieba.FREQ.get(text[start:end]) or 0) >= COMMON_WORD_FREQ
+        return False
 
     def _is_known_phrase(self, start: int, piece: str, ends: dict[int, int], text: str) -> bool:
         """True if `piece` is exactly whole words that are real: a known dictionary word, or KB words."""

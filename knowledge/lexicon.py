@@ -14,7 +14,8 @@ HERE = Path(__file__).resolve().parent
 class Category:
     code: str
     label: str
-    words: tuple[str, ...]
+    objects: tuple[str, ...]  # what a problem of this kind is about: 路灯, 井盖, 油烟
+    problems: tuple[str, ...]  # words that by themselves state such a problem: 不亮, 油烟直排
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,9 @@ class Lexicon:
     categories: tuple[Category, ...]
     problem_words: tuple[str, ...]
     policy_words: tuple[str, ...]
-    extra_words: tuple[str, ...] = field(default=())
+    place_words: tuple[str, ...] = field(default=())
+    notice_words: tuple[str, ...] = field(default=())
+    trouble_patterns: tuple[str, ...] = field(default=())  # regular expressions
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -50,10 +53,14 @@ def read_dialect(path: Path) -> dict[str, str]:
     return {parts[0]: parts[1] for parts in _lines(path) if len(parts) == 2}
 
 
+def _words(items) -> tuple[str, ...]:
+    return tuple(str(w) for w in items or ())
+
+
 def load_lexicon(directory: Path = HERE) -> Lexicon:
     spec = yaml.safe_load((directory / "categories.yaml").read_text(encoding="utf-8"))
     categories = tuple(
-        Category(code, str(body.get("label") or code), tuple(str(w) for w in body.get("words") or ()))
+        Category(code, str(body.get("label") or code), _words(body.get("objects")), _words(body.get("problems")))
         for code, body in spec["categories"].items()
     )
     stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)
@@ -63,6 +70,9 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         dialect=read_dialect(directory / "dialect.txt"),
         stopwords=stopwords,
         categories=categories,
-        problem_words=tuple(str(w) for w in spec.get("problem_words") or ()),
-        policy_words=tuple(str(w) for w in spec.get("policy_words") or ()),
+        problem_words=_words(spec.get("problem_words")),
+        policy_words=_words(spec.get("policy_words")),
+        place_words=_words(spec.get("place_words")),
+        notice_words=_words(spec.get("notice_words")),
+        trouble_patterns=_words(spec.get("trouble_patterns")),
     )

