@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from bot import kb, outbox
 from bot.channels.base import Channel
@@ -11,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.messages import Incoming, Outgoing
+from bot.metrics import Metrics
 from bot.registry import replace_registry
 from bot.store import get_meta, open_db, set_meta
 from intents.classify import Thresholds, Understanding
@@ -47,6 +49,8 @@ class Bot:
         self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings))
         self.dispatcher = Dispatcher(self.db, self.clock, self.understanding)
         self.channels: dict[str, Channel] = {}
+        self.metrics = Metrics()
+        self.metrics.gauges["outbox_backlog"] = lambda: outbox.backlog(self.db)
         self._outbox_wakeup = asyncio.Event()
 
     def add_channel(self, channel: Channel) -> None:
@@ -56,9 +60,17 @@ class Bot:
     def reload_kb(self) -> None:
         self.understanding.reload(kb.load_entries(self.db))
 
+    def channel_health(self) -> dict[str, object]:
+        """Each channel's own report of its links (what /healthz shows)."""
+        return {name: getattr(channel, "health", lambda: {"state": "up"}) for name, channel in self.channels.items()}
+
     def handle(self, msg: Incoming) -> list[int]:
+        started = time.perf_counter()
         queued = self.dispatcher.handle(msg)
+        self.metrics.observe_latency(time.perf_counter() - started)
+        self.metrics.count("messages")
         if queued:
+            self.metrics.count("outbox_queued", len(queued))
             self._outbox_wakeup.set()
         return queued
 

@@ -150,6 +150,19 @@ def cmd_chat(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from bot.channels.registry import configured_channels
+    from bot.service import serve
+
+    settings = _settings(args)
+    logging.getLogger().setLevel(logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setStream(sys.stdout)
+    bot = _bot(args)
+    serve(bot, configured_channels(settings), settings.web_host, settings.web_port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_bot.py", description="网格小助手 — the grid-group assistant")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to standard error")
@@ -189,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="run a labelled evaluation set (DIR/kb.json, DIR/messages.jsonl)")
     p.add_argument("dir")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", parents=[common], help="run headless (as under systemd): HTTP server, channels, outbox")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal as a resident of a group")
     p.add_argument("--group", help="group id or name (default: the first registered group)")

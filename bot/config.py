@@ -21,6 +21,8 @@ def _setting(default, help: str, secret: bool = False):
 @dataclass(slots=True)
 class Settings:
     db: str = _setting("data/bot.db", "SQLite database file (created on first start)")
+    web_host: str = _setting("127.0.0.1", "address the HTTP server (console, OneBot endpoint, /healthz) listens on")
+    web_port: int = _setting(8080, "port of the HTTP server")
     timezone: str = _setting("Asia/Shanghai", "time zone for case numbers, due dates and reports")
     faq_threshold_mention: float = _setting(
         30.0, "minimum confidence (0-100) to answer a question that @-mentions the bot"
@@ -35,6 +37,7 @@ class Settings:
     outbox_retry_seconds: float = _setting(5.0, "first retry delay for an undelivered message (doubles each time)")
     outbox_max_delay_seconds: float = _setting(600.0, "upper bound of the retry delay")
     onebot_access_token: str = _setting("", "OneBot v11 access token (secret)", secret=True)
+    onebot_secret: str = _setting("", "OneBot v11 HTTP POST signing secret for X-Signature (secret)", secret=True)
 
     def __repr__(self) -> str:
         shown = []

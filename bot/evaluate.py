@@ -72,6 +72,23 @@ class Report:
                 out.append((o, f"expected silence, got {o.intent} {o.faq_id or o.category or ''} reply={o.reply is not None}"))
         return out
 
+    def _per_category(self) -> list[str]:
+        lines = ["", "per complaint category (expected: recalled, right category / lines):"]
+        by_code: dict[str, list[Outcome]] = {}
+        for o in self._lines("complaint"):
+            by_code.setdefault(o.message.get("category") or "?", []).append(o)
+        for code, outcomes in sorted(by_code.items()):
+            filed = sum(o.intent == "complaint" for o in outcomes)
+            right = sum(o.intent == "complaint" and o.category == code for o in outcomes)
+            lines.append(f"  {code:<18} {filed}/{len(outcomes)} filed, {right} right category")
+        topics: dict[str, list[Outcome]] = {}
+        for o in self._lines("faq"):
+            topics.setdefault(o.message["faq_id"].rsplit("-", 1)[0], []).append(o)
+        lines.append("per FAQ id prefix (answered right / lines):")
+        for prefix, outcomes in sorted(topics.items()):
+            lines.append(f"  {prefix:<18} {sum(o.faq_id == o.message['faq_id'] for o in outcomes)}/{len(outcomes)}")
+        return lines
+
     def render(self) -> str:
         lines = ["指标 / metric                 value    count"]
         for name, (num, den) in self.figures().items():
@@ -80,6 +97,11 @@ class Report:
         intents = Counter((o.message["expect"], o.intent) for o in self.outcomes)
         lines.append("")
         lines.append("expected → decided: " + ", ".join(f"{e}→{i} {n}" for (e, i), n in sorted(intents.items())))
+        lines += self._per_category()
+        confusion = Counter((o.message["faq_id"], o.faq_id) for o in self._lines("faq") if o.faq_id and o.faq_id != o.message["faq_id"])
+        if confusion:
+            lines.append("")
+            lines.append("FAQ confusion (expected → answered): " + ", ".join(f"{a}→{b} {n}" for (a, b), n in confusion.most_common()))
         fails = self.failures()
         lines.append("")
         lines.append(f"failures ({len(fails)}):")

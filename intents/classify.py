@@ -16,7 +16,7 @@ _QUESTION = re.compile(
     r"[?？]|吗|呢|么$|怎么|什么|如何|哪|多少|几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱
-    r"|[不没吗嘛么][?]?$"  # 犯法不, 有补贴没
+    r"|[不没吗嘛么吧][?]?$|真的假的|是真的吗"  # 犯法不, 有补贴没, 归业主吧
 )
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 _CLAUSE_END = re.compile(r"[,.;!?。，；！？~…\s]+")
@@ -29,6 +29,7 @@ class Thresholds:
     suggest: float = 15.0
     margin: float = 5.0
     complaint: float = 55.0
+    terse: float = 80.0  # a plain message that is no question form (e.g. "防汛险情上报渠道") is answered only above this
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +89,17 @@ class Understanding:
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
 
-        faq_wins = top is not None and top.score >= t.mention and (complaint.policy_words or top.score > complaint.score + 10)
+        # A question about a rule wins over the problem words it mentions ("违章建筑征收给不给钱"), unless it
+        # also tells of trouble now ("…停水三天了没人管").
+        faq_wins = top is not None and top.score >= t.mention and (
+            complaint.policy_words or (question and not complaint.signs) or top.score > complaint.score + 10)
         if complaint.score >= t.complaint and not faq_wins:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         margin = top.score - second
         threshold = t.mention if mentioned else t.plain
-        if top.score >= threshold and margin >= t.margin and (mentioned or question):
+        if top.score >= threshold and margin >= t.margin and (mentioned or question or top.score >= t.terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
             close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))

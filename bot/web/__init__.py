@@ -1,0 +1,1 @@
+"""The bot's HTTP server: health and metrics, channel endpoints (OneBot), the admin console and simulator."""

@@ -1,0 +1,34 @@
+"""Build the aiohttp application every HTTP feature is mounted on."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from bot.app import Bot
+from bot.web.keys import BOT, STARTED
+
+
+async def healthz(request: web.Request) -> web.Response:
+    bot = request.app[BOT]
+    channels = {name: health() for name, health in bot.channel_health().items()}
+    return web.json_response({"status": "ok", "uptime_seconds": round(time.monotonic() - request.app[STARTED], 1),
+                              "channels": channels})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[BOT].metrics.render(), content_type="text/plain", charset="utf-8")
+
+
+def build_app(bot: Bot) -> web.Application:
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app[BOT] = bot
+    app[STARTED] = time.monotonic()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    for channel in dict.fromkeys(bot.channels.values()):
+        mount = getattr(channel, "mount", None)
+        if mount is not None:
+            mount(app)
+    return app
