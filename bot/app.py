@@ -57,6 +57,16 @@ class Bot:
         for name in channel.names:
             self.channels[name] = channel
 
+    def alert(self, text: str, key: str) -> None:
+        """Tell the admins something is wrong (a channel down …): logged, and queued for the WeCom webhook if set."""
+        log.warning("ALERT %s", text)
+        self.metrics.count("alerts")
+        if self.settings.wecom_webhook_url:
+            with self.db.atomic():
+                outbox.enqueue(self.db, self.clock, kind="webhook", channel="wecom", target="admins",
+                               text=text, dedupe_key=f"alert:{key}")
+            self._outbox_wakeup.set()
+
     def reload_kb(self) -> None:
         self.understanding.reload(kb.load_entries(self.db))
 

@@ -38,6 +38,13 @@ class Settings:
     outbox_max_delay_seconds: float = _setting(600.0, "upper bound of the retry delay")
     onebot_access_token: str = _setting("", "OneBot v11 access token (secret)", secret=True)
     onebot_secret: str = _setting("", "OneBot v11 HTTP POST signing secret for X-Signature (secret)", secret=True)
+    onebot_api_url: str = _setting("", "OneBot v11 HTTP API base URL (e.g. http://127.0.0.1:5700) for HTTP-only setups")
+    onebot_api_timeout: float = _setting(10.0, "seconds to wait for a OneBot API response")
+    wechaty_login_timeout: float = _setting(60.0, "seconds the WeChat link may take to log in before it is restarted")
+    wecom_webhook_url: str = _setting("", "WeCom (企业微信) group-robot webhook URL for case and alert messages (secret)",
+                                      secret=True)
+    web_secret: str = _setting("", "key for the console's encrypted session cookies; generated and stored if empty (secret)",
+                               secret=True)
 
     def __repr__(self) -> str:
         shown = []

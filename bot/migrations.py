@@ -109,3 +109,9 @@ def m001_initial(db: Database) -> None:
     )
     db["outbox"].create_index(["dedupe_key"], unique=True)
     db["outbox"].create_index(["state", "next_attempt_at"])
+
+
+# -- the admin console (m002_*) goes here, before the case loop's migrations --
+
+
+# -- the case loop (m003_*) goes here --
