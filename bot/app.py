@@ -10,6 +10,7 @@ from bot import kb, outbox
 from bot.channels.base import Channel
 from bot.clock import Clock
 from bot.config import Settings
+from bot.casework import CaseDesk
 from bot.dispatcher import Dispatcher
 from bot.messages import Incoming, Outgoing
 from bot.metrics import Metrics
@@ -47,7 +48,8 @@ class Bot:
         if seed:
             seed_defaults(self.db, self.clock)
         self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings))
-        self.dispatcher = Dispatcher(self.db, self.clock, self.understanding)
+        self.cases = CaseDesk(self.db, self.clock, settings, self.understanding.category_labels)
+        self.dispatcher = Dispatcher(self.db, self.clock, self.understanding, self.cases, settings.location_wait_minutes)
         self.channels: dict[str, Channel] = {}
         self.metrics = Metrics()
         self.metrics.gauges["outbox_backlog"] = lambda: outbox.backlog(self.db)
@@ -96,6 +98,24 @@ class Bot:
         return await outbox.deliver_due(self.db, self.clock, self._send, set(self.channels),
                                         s.outbox_retry_seconds, s.outbox_max_delay_seconds)
 
+    def tick(self) -> int:
+        """Time-driven work: overdue "where exactly?" questions, reminders, escalations, digests."""
+        queued = len(self.dispatcher.expire_followups()) + self.cases.tick()
+        if queued:
+            self._outbox_wakeup.set()
+        return queued
+
+    async def run_clock(self, stop: asyncio.Event, every: float = 30.0) -> None:
+        while not stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("timed work failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every)
+            except TimeoutError:
+                pass
+
     async def run_outbox(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -114,13 +134,13 @@ class Bot:
             self.add_channel(channel)
         self.dispatcher.resume()
         stop = asyncio.Event()
-        loop = asyncio.create_task(self.run_outbox(stop))
+        loops = [asyncio.create_task(self.run_outbox(stop)), asyncio.create_task(self.run_clock(stop))]
         try:
             await asyncio.gather(*(c.run(self.on_message) for c in channels))
             await self.deliver()
         finally:
             stop.set()
-            await loop
+            await asyncio.gather(*loops)
 
     def close(self) -> None:
         self.db.close()

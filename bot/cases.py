@@ -10,30 +10,17 @@ from sqlite_utils import Database
 
 from bot.clock import Clock
 
+# The contract's states (DESIGN.md); labels for people.
 STATES = {
     "accepted": "受理", "assigned": "已派遣", "in_progress": "处置中",
     "resolved": "已办结", "closed": "已评价", "returned": "已退回",
 }
-# Handling limits: hours for urgent categories, working days for the rest.
-URGENT_HOURS = {"safety_hazard": 24, "utilities": 24}
-DEFAULT_WORKING_DAYS = 3
 
 
 @dataclass(frozen=True, slots=True)
 class NewCase:
     id: str
     due_at: datetime
-
-
-def due_date(category: str, start: datetime) -> datetime:
-    if category in URGENT_HOURS:
-        return start + timedelta(hours=URGENT_HOURS[category])
-    due, days = start, DEFAULT_WORKING_DAYS
-    while days:
-        due += timedelta(days=1)
-        if due.weekday() < 5:
-            days -= 1
-    return due
 
 
 def next_number(db: Database, clock: Clock) -> str:
@@ -56,13 +43,12 @@ def add_event(db: Database, clock: Clock, case_id: str, actor: str, action: str,
 
 def file_case(
     db: Database, clock: Clock, *, category: str, text: str, channel: str, group_id: str, grid: str,
-    community: str, street: str, reporter_id: str, reporter_name: str, message_id: str,
+    community: str, street: str, reporter_id: str, reporter_name: str, message_id: str, due: datetime,
     attachments: tuple[str, ...] = (), location: str = "",
 ) -> NewCase:
     """Create a case in state `accepted` with its first event (call inside the caller's transaction)."""
     case_id = next_number(db, clock)
     now = clock.now()
-    due = due_date(category, now)
     db["cases"].insert({
         "id": case_id, "state": "accepted", "category": category, "text": text, "location": location,
         "channel": channel, "group_id": group_id, "grid": grid, "community": community, "street": street,
@@ -78,9 +64,10 @@ def file_case(
     return NewCase(case_id, due)
 
 
-def mark_assigned(db: Database, clock: Clock, case_id: str, names: list[str]) -> None:
-    db.execute("UPDATE cases SET state = 'assigned', updated_at = ? WHERE id = ?", [clock.iso(), case_id])
-    add_event(db, clock, case_id, "系统", "assigned", "派遣至 " + "、".join(names))
+def set_state(db: Database, clock: Clock, case_id: str, state: str, actor: str, note: str = "") -> None:
+    """Move a case to `state` and record who did it and why (call inside the caller's transaction)."""
+    db.execute("UPDATE cases SET state = ?, updated_at = ? WHERE id = ?", [state, clock.iso(), case_id])
+    add_event(db, clock, case_id, actor, state, note)
 
 
 def case_json(db: Database, case_id: str, with_events: bool = False) -> dict | None:
@@ -101,12 +88,23 @@ def case_json(db: Database, case_id: str, with_events: bool = False) -> dict | N
     return case
 
 
-def list_cases(db: Database, state: str | None = None, grid: str | None = None, category: str | None = None) -> list[dict]:
+def list_cases(
+    db: Database, state: str | None = None, grid: str | None = None, category: str | None = None,
+    street: str | None = None, community: str | None = None, since: str | None = None, until: str | None = None,
+) -> list[dict]:
+    """Cases matching every filter given; `since`/`until` compare with created_at (ISO dates or times)."""
     clauses, params = [], []
-    for column, value in (("state", state), ("grid", grid), ("category", category)):
+    for column, value in (("state", state), ("grid", grid), ("category", category), ("street", street),
+                          ("community", community)):
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if since:
+        clauses.append("created_at >= ?")
+        params.append(since)
+    if until:
+        clauses.append("created_at < ?")
+        params.append(until if "T" in until else until + "T99")
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     ids = [r["id"] for r in db.query(f"SELECT id FROM cases {where}ORDER BY created_at, id", params)]
     return [case_json(db, i) for i in ids]

@@ -34,6 +34,16 @@ class Settings:
         15.0, "below the answer threshold but above this, an @-mentioned question gets 'did you mean' choices"
     )
     complaint_threshold: float = _setting(55.0, "minimum confidence to treat a message as a complaint")
+    case_limits: str = _setting(
+        "safety_hazard=24h, utilities=24h, default=3d",
+        "handling time limit per case category: Nh = hours on the clock, Nd = working days; 'default' for the rest",
+    )
+    holidays: str = _setting("", "public holidays not counted as working days, comma-separated dates (2026-10-01,…)")
+    remind_before_hours: float = _setting(4.0, "remind the grid worker this many hours before a case is due")
+    digest_hour: int = _setting(8, "hour of the day (0-23) when each grid worker gets a digest of open cases")
+    location_wait_minutes: float = _setting(
+        10.0, "how long to wait for a resident's answer to 'where exactly?' before filing with 位置待核实")
+    merge_window_hours: float = _setting(72.0, "the same problem reported again in the grid within this window joins the open case")
     outbox_retry_seconds: float = _setting(5.0, "first retry delay for an undelivered message (doubles each time)")
     outbox_max_delay_seconds: float = _setting(600.0, "upper bound of the retry delay")
     onebot_access_token: str = _setting("", "OneBot v11 access token (secret)", secret=True)

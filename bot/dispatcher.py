@@ -1,4 +1,8 @@
-"""The dispatcher: one function decides what to do with a message; it stores, it never sends."""
+"""The dispatcher: one function decides what to do with a message; it stores, it never sends.
+
+Order: a follow-up the bot is waiting for from this resident (a choice, a location), a chat command, an image
+for a case just reported, then the understanding of the text (FAQ answer, complaint, or silence).
+"""
 
 from __future__ import annotations
 
@@ -9,33 +13,39 @@ from datetime import timedelta
 
 from sqlite_utils import Database
 
-from bot import cases, kb, outbox, replies
+from bot import kb, outbox, replies
+from bot.cases import preview_number
+from bot.casework import CaseDesk
+from bot.chat_commands import run_command
 from bot.clock import Clock
 from bot.messages import Incoming
 from bot.registry import GroupInfo, Person, find_group, note_unknown_group, responders
 from intents.classify import Decision, Understanding
+from intents.location import find_location
 
 log = logging.getLogger(__name__)
 CHOICE_MINUTES = 10
+ATTACH_MINUTES = 10  # an image sent this soon after a report belongs to it
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What the bot would do with one message: computed without writing anything."""
+    """What the bot would do with one classified message: computed without writing anything."""
 
     decision: Decision
     reply: str | None
     group: GroupInfo | None = None
     responders: list[Person] = field(default_factory=list)
-    case_number: str | None = None
-    choice_of: str | None = None  # faq id picked from an earlier "您是不是想问" list
+    location: str | None = None
 
 
 class Dispatcher:
-    def __init__(self, db: Database, clock: Clock, understanding: Understanding):
+    def __init__(self, db: Database, clock: Clock, understanding: Understanding, desk: CaseDesk, location_wait_minutes: float = 10):
         self.db = db
         self.clock = clock
         self.understanding = understanding
+        self.desk = desk
+        self.location_wait = timedelta(minutes=location_wait_minutes)
 
     # -- the one entry point ------------------------------------------------------------------
     def handle(self, msg: Incoming) -> list[int]:
@@ -59,12 +69,11 @@ class Dispatcher:
 
     def process(self, inbox_id: int, msg: Incoming) -> list[int]:
         try:
-            plan = self.plan(msg)
             with self.db.atomic():
-                queued = self._apply(plan, msg)
+                intent, queued = self._respond(msg)
                 self.db.execute("UPDATE inbox SET state = 'handled', intent = ?, handled_at = ? WHERE id = ?",
-                                [plan.decision.intent, self.clock.iso(), inbox_id])
-            return queued
+                                [intent, self.clock.iso(), inbox_id])
+            return [q for q in queued if q is not None]
         except Exception:
             log.exception("message %s/%s could not be handled", msg.channel, msg.message_id)
             self.db.execute("UPDATE inbox SET state = 'failed', error = 'see log' WHERE id = ?", [inbox_id])
@@ -79,40 +88,65 @@ class Dispatcher:
             queued += self.process(row["id"], msg)
         return queued
 
-    # -- deciding ---------------------------------------------------------------------------------
+    def expire_followups(self) -> list[int]:
+        """Reports whose "where exactly?" got no answer in time are filed with 位置待核实."""
+        queued: list[int] = []
+        now = self.clock.iso()
+        for row in list(self.db.query("SELECT * FROM followups WHERE kind = 'location' AND expires_at <= ?", [now])):
+            with self.db.atomic():
+                self._drop_followup(row["channel"], row["group_id"], row["user_id"])
+                pending = json.loads(row["data"])
+                group = find_group(self.db, row["channel"], row["group_id"])
+                if group is not None:
+                    queued += self._file(group, Incoming(**pending["msg"]), pending["category"], location="")
+        return [q for q in queued if q is not None]
+
+    # -- deciding and recording -------------------------------------------------------------------
+    def _respond(self, msg: Incoming) -> tuple[str, list[int | None]]:
+        group = find_group(self.db, msg.channel, msg.group_id) if msg.group_id else None
+        if msg.group_id and group is None and msg.channel in ("qq", "wechat"):
+            note_unknown_group(self.db, msg.channel, msg.group_id, self.clock.iso())
+            return "none", []
+        followup = self._followup(msg)
+        if followup and followup["kind"] == "location":
+            return "complaint", self._location_answer(msg, group, followup)
+        if followup and followup["kind"] == "choice" and (entry := self._chosen(msg, followup)):
+            self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)
+            kb.count_hit(self.db, entry.id, self.clock.iso())
+            return "faq", [self._reply(msg, replies.faq_answer(entry.answer))]
+        answer = run_command(self.db, self.desk, msg)
+        if answer is not None:
+            return "command", [self._reply(msg, answer)]
+        if msg.attachments and not msg.text.strip() and group is not None:
+            return "attachment", self._attach(msg)
+        if group is None:
+            return self._private_chat(msg)
+        plan = self._plan(self.understanding.classify(msg.text, msg.mentions_bot), group, msg.mentions_bot)
+        return plan.decision.intent, self._apply(plan, msg)
+
     def plan(self, msg: Incoming) -> Plan:
-        if msg.group_id is None:
-            return self._plan_private(msg)
-        group = find_group(self.db, msg.channel, msg.group_id)
-        if group is None and msg.channel in ("qq", "wechat"):
-            return Plan(Decision("none", 0.0, "unregistered group"), None)
-        choice = self._pending_choice(msg)
-        if choice:
-            entry = kb.get_entry(self.db, choice)
-            if entry:
-                decision = Decision("faq", 100.0, "chosen from offered list", faq=entry)
-                return Plan(decision, replies.faq_answer(entry.answer), group, choice_of=choice)
-        decision = self.understanding.classify(msg.text, msg.mentions_bot)
-        return self._plan_decision(decision, group, msg.channel, msg.mentions_bot)
+        group = find_group(self.db, msg.channel, msg.group_id) if msg.group_id else None
+        return self._plan(self.understanding.classify(msg.text, msg.mentions_bot), group, msg.mentions_bot)
 
     def preview(self, text: str, mentioned: bool, channel: str = "qq", group_id: str | None = None) -> Plan:
         """Dry run for `ask` and the console's hit test: the same decision, nothing stored."""
-        group = find_group(self.db, channel, group_id) if group_id else None
-        if group_id and group is None:
-            for other in ("qq", "wechat"):
-                group = group or find_group(self.db, other, group_id)
-        decision = self.understanding.classify(text, mentioned)
-        return self._plan_decision(decision, group, group.channel if group else channel, mentioned)
+        group = None
+        if group_id:
+            group = next(filter(None, (find_group(self.db, ch, group_id) for ch in (channel, "qq", "wechat"))), None)
+        return self._plan(self.understanding.classify(text, mentioned), group, mentioned)
 
-    def _plan_decision(self, decision: Decision, group: GroupInfo | None, channel: str, mentioned: bool) -> Plan:
-        people = responders(self.db, group.grid, channel) if group else []
+    def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool) -> Plan:
+        people = responders(self.db, group.grid, group.channel) if group else []
         if decision.intent == "faq":
             return Plan(decision, replies.faq_answer(decision.faq.answer), group, people)
         if decision.intent == "complaint":
-            number = cases.preview_number(self.db, self.clock)
-            label = self.understanding.category_labels.get(decision.category, "其他")
-            due = cases.due_date(decision.category, self.clock.now())
-            return Plan(decision, replies.case_filed(number, label, people, due), group, people, number)
+            label = self.desk.label(decision.category)
+            location = find_location(decision.text)
+            if location is None:
+                return Plan(decision, replies.ask_location(label), group, people)
+            number = preview_number(self.db, self.clock)
+            due = self.desk.due(decision.category, self.clock.now())
+            return Plan(decision, replies.case_filed(number, label, people, due), group, people, location)
         if not mentioned:
             return Plan(decision, None, group, people)
         if decision.suggestions:
@@ -121,86 +155,99 @@ class Dispatcher:
             return Plan(decision, replies.not_in_knowledge_base(people), group, people)
         return Plan(decision, replies.greeting(), group, people)
 
-    def _plan_private(self, msg: Incoming) -> Plan:
-        decision = self.understanding.classify(msg.text, mentioned=True)
-        if decision.intent == "faq":
-            return Plan(decision, replies.faq_answer(decision.faq.answer))
-        if decision.suggestions:
-            return Plan(decision, replies.did_you_mean([e.question for e in decision.suggestions]))
-        return Plan(Decision("none", decision.score, "private chat"), replies.greeting())
-
-    def _pending_choice(self, msg: Incoming) -> str | None:
-        text = msg.text.strip().rstrip("。.")
-        if not text.isdigit():
-            return None
-        row = self.db.execute(
-            "SELECT data, expires_at FROM followups WHERE channel = ? AND group_id = ? AND user_id = ? AND kind = 'choice'",
-            [msg.channel, msg.group_id or "", msg.user_id],
-        ).fetchone()
-        if not row or row[1] < self.clock.iso():
-            return None
-        options = json.loads(row[0])
-        index = int(text) - 1
-        return options[index] if 0 <= index < len(options) else None
-
-    # -- recording ----------------------------------------------------------------------------------
-    def _apply(self, plan: Plan, msg: Incoming) -> list[int]:
+    def _apply(self, plan: Plan, msg: Incoming) -> list[int | None]:
         d = plan.decision
-        now = self.clock.iso()
-        key = f"{msg.channel}:{msg.message_id}"
-        group = plan.group
-        if group is None and msg.group_id and msg.channel in ("qq", "wechat"):
-            note_unknown_group(self.db, msg.channel, msg.group_id, now)
-            return []
-        followup_key = [msg.channel, msg.group_id or "", msg.user_id]
-        if plan.choice_of:
-            self.db.execute("DELETE FROM followups WHERE channel = ? AND group_id = ? AND user_id = ?", followup_key)
-        queued: list[int] = []
-        if d.intent == "complaint" and group is not None:
-            queued += self._file_case(plan, msg)
-        elif plan.reply:
-            queued.append(self._reply(msg, plan.reply, key))
+        if d.intent == "complaint":
+            if plan.location is None:
+                return self._ask_location(msg, d.category)
+            return self._file(plan.group, msg, d.category, plan.location)
+        queued = [self._reply(msg, plan.reply)] if plan.reply else []
         if d.intent == "faq":
-            kb.count_hit(self.db, d.faq.id, now)
+            kb.count_hit(self.db, d.faq.id, self.clock.iso())
         elif d.suggestions:
-            expires = self.clock.iso(self.clock.now() + timedelta(minutes=CHOICE_MINUTES))
-            self.db["followups"].upsert(
-                {"channel": msg.channel, "group_id": msg.group_id or "", "user_id": msg.user_id, "kind": "choice",
-                 "data": json.dumps([e.id for e in d.suggestions]), "expires_at": expires},
-                pk=("channel", "group_id", "user_id"),
-            )
-        if d.intent == "none" and d.is_question and (msg.mentions_bot or d.score > 0):
+            self._set_followup(msg, "choice", [e.id for e in d.suggestions], timedelta(minutes=CHOICE_MINUTES))
+        if d.intent == "none" and d.is_question and (msg.mentions_bot or d.candidates):
             best = d.candidates[0] if d.candidates else None
             self.db["unanswered"].insert({
                 "channel": msg.channel, "group_id": msg.group_id, "user_id": msg.user_id, "text": msg.text[:2000],
                 "mentioned": int(msg.mentions_bot), "best_faq_id": best.entry.id if best else None,
-                "best_score": best.score if best else None, "at": now,
+                "best_score": best.score if best else None, "at": self.clock.iso(),
             })
-        return [q for q in queued if q is not None]
+        return queued
 
-    def _reply(self, msg: Incoming, text: str, key: str) -> int | None:
+    def _private_chat(self, msg: Incoming) -> tuple[str, list[int | None]]:
+        decision = self.understanding.classify(msg.text, mentioned=True)
+        if decision.intent == "faq":
+            kb.count_hit(self.db, decision.faq.id, self.clock.iso())
+            return "faq", [self._reply(msg, replies.faq_answer(decision.faq.answer))]
+        if decision.suggestions:
+            self._set_followup(msg, "choice", [e.id for e in decision.suggestions], timedelta(minutes=CHOICE_MINUTES))
+            return "none", [self._reply(msg, replies.did_you_mean([e.question for e in decision.suggestions]))]
+        return "none", [self._reply(msg, replies.greeting())]
+
+    # -- cases ------------------------------------------------------------------------------------------
+    def _ask_location(self, msg: Incoming, category: str) -> list[int | None]:
+        pending = {"msg": {"channel": msg.channel, "message_id": msg.message_id, "group_id": msg.group_id,
+                           "user_id": msg.user_id, "text": msg.text[:2000], "user_name": msg.user_name,
+                           "mentions_bot": msg.mentions_bot, "attachments": list(msg.attachments)},
+                   "category": category}
+        self._set_followup(msg, "location", pending, self.location_wait)
+        return [self._reply(msg, replies.ask_location(self.desk.label(category)))]
+
+    def _location_answer(self, msg: Incoming, group: GroupInfo, followup: dict) -> list[int | None]:
+        self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)
+        pending = json.loads(followup["data"])
+        original = Incoming(**{**pending["msg"], "attachments": tuple(pending["msg"]["attachments"]) + msg.attachments})
+        location = find_location(msg.text) or msg.text.strip()[:100]
+        return self._file(group, original, pending["category"], location, reply_to=msg)
+
+    def _file(self, group: GroupInfo, msg: Incoming, category: str, location: str,
+              reply_to: Incoming | None = None) -> list[int | None]:
+        filed = self.desk.file(category=category, text=msg.text[:2000], group=group, reporter_id=msg.user_id,
+                               reporter_name=msg.user_name, message_id=msg.message_id, attachments=msg.attachments,
+                               location=location)
+        label = self.desk.label(category)
+        text = (replies.case_merged(filed.case_id, filed.reporters) if filed.merged
+                else replies.case_filed(filed.case_id, label, filed.responders, filed.due))
+        return [self._reply(reply_to or msg, text)]
+
+    def _attach(self, msg: Incoming) -> list[int | None]:
+        since = self.clock.iso(self.clock.now() - timedelta(minutes=ATTACH_MINUTES))
+        row = self.db.execute(
+            "SELECT case_id FROM case_reporters WHERE channel = ? AND user_id = ? AND at >= ? ORDER BY at DESC LIMIT 1",
+            [msg.channel, msg.user_id, since]).fetchone()
+        if row:
+            self.desk.add_attachments(row[0], msg.attachments)
+        return []
+
+    # -- follow-ups ---------------------------------------------------------------------------------------
+    def _followup(self, msg: Incoming) -> dict | None:
+        rows = list(self.db.query(
+            "SELECT * FROM followups WHERE channel = ? AND group_id = ? AND user_id = ? AND expires_at > ?",
+            [msg.channel, msg.group_id or "", msg.user_id, self.clock.iso()]))
+        return rows[0] if rows else None
+
+    def _chosen(self, msg: Incoming, followup: dict):
+        text = msg.text.strip().rstrip("。.")
+        options = json.loads(followup["data"])
+        if text.isdigit() and 0 < int(text) <= len(options):
+            return kb.get_entry(self.db, options[int(text) - 1])
+        return None
+
+    def _set_followup(self, msg: Incoming, kind: str, data, lasts: timedelta) -> None:
+        self.db["followups"].upsert(
+            {"channel": msg.channel, "group_id": msg.group_id or "", "user_id": msg.user_id, "kind": kind,
+             "data": json.dumps(data, ensure_ascii=False), "expires_at": self.clock.iso(self.clock.now() + lasts)},
+            pk=("channel", "group_id", "user_id"))
+
+    def _drop_followup(self, channel: str, group_id: str, user_id: str) -> None:
+        self.db.execute("DELETE FROM followups WHERE channel = ? AND group_id = ? AND user_id = ?",
+                        [channel, group_id, user_id])
+
+    def _reply(self, msg: Incoming, text: str) -> int | None:
         kind = "group" if msg.group_id else "private"
         return outbox.enqueue(
             self.db, self.clock, kind=kind, channel=msg.channel, target=msg.group_id or msg.user_id, text=text,
-            dedupe_key=f"reply:{key}", reply_to=msg.message_id,
+            dedupe_key=f"reply:{msg.channel}:{msg.message_id}", reply_to=msg.message_id,
             mention_user_id=msg.user_id if msg.group_id else None, mention_name=msg.user_name or None,
         )
-
-    def _file_case(self, plan: Plan, msg: Incoming) -> list[int]:
-        group, d = plan.group, plan.decision
-        label = self.understanding.category_labels.get(d.category, "其他")
-        case = cases.file_case(
-            self.db, self.clock, category=d.category or "other", text=msg.text[:2000], channel=msg.channel,
-            group_id=group.group_id, grid=group.grid, community=group.community, street=group.street,
-            reporter_id=msg.user_id, reporter_name=msg.user_name, message_id=msg.message_id, attachments=msg.attachments,
-        )
-        queued = [self._reply(msg, replies.case_filed(case.id, label, plan.responders, case.due_at), f"{msg.channel}:{msg.message_id}")]
-        for person in plan.responders:
-            queued.append(outbox.enqueue(
-                self.db, self.clock, kind="private", channel=person.channel, target=person.user_id,
-                text=replies.worker_notice(case.id, label, group.name, msg.user_name or msg.user_id, msg.text[:500], case.due_at),
-                dedupe_key=f"notify:{case.id}:{person.channel}:{person.user_id}",
-            ))
-        if plan.responders:
-            cases.mark_assigned(self.db, self.clock, case.id, [p.name for p in plan.responders])
-        return queued

@@ -77,3 +77,141 @@ def delete_entry(db: Database, faq_id: str, author: str, at: str) -> None:
 
 def count_hit(db: Database, faq_id: str, at: str) -> None:
     db.execute("UPDATE faq SET hits = hits + 1, last_hit_at = ? WHERE id = ?", [at, faq_id])
+
+
+# -- for the admin console: listing, versions, enabling, reverting -----------------------------------------------
+
+
+def entry_rows(db: Database, q: str = "", category: str = "", enabled: bool | None = None,
+               owners: set[str] | None = None, include_shared: bool = True) -> list[dict]:
+    """Entries as rows for a table. `owners` limits to entries owned by those units (plus district-wide ones
+    when `include_shared`); None means every entry."""
+    clauses, params = [], []
+    if q:
+        like = f"%{q.strip()}%"
+        clauses.append("(id LIKE ? OR question LIKE ? OR similar LIKE ? OR keywords LIKE ? OR answer LIKE ?)")
+        params += [like] * 5
+    if category:
+        clauses.append("category = ?")
+        params.append(category)
+    if enabled is not None:
+        clauses.append("enabled = ?")
+        params.append(int(enabled))
+    if owners is not None:
+        marks = ", ".join("?" for _ in owners) or "NULL"
+        shared = " OR owner = ''" if include_shared else ""
+        clauses.append(f"(owner IN ({marks}){shared})")
+        params += sorted(owners)
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    rows = list(db.query(f"SELECT * FROM faq {where}ORDER BY category, id", params))
+    for row in rows:
+        row["similar"] = json.loads(row["similar"] or "[]")
+        row["keywords"] = json.loads(row["keywords"] or "[]")
+    return rows
+
+
+def entry_row(db: Database, faq_id: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM faq WHERE id = ?", [faq_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    row["similar"] = json.loads(row["similar"] or "[]")
+    row["keywords"] = json.loads(row["keywords"] or "[]")
+    return row
+
+
+def categories(db: Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT category FROM faq ORDER BY category").fetchall()]
+
+
+def update_entry(db: Database, entry: FaqEntry, author: str, at: str, action: str = "update",
+                 owner: str | None = None) -> int:
+    """save_entry for the console: a disabled entry stays disabled, and a new entry gets its owner."""
+    with db.atomic():
+        row = db.execute("SELECT enabled FROM faq WHERE id = ?", [entry.id]).fetchone()
+        version = save_entry(db, entry, author, at, action=action)
+        if row is not None and not row[0]:
+            db.execute("UPDATE faq SET enabled = 0 WHERE id = ?", [entry.id])
+        if owner is not None:
+            db.execute("UPDATE faq SET owner = ? WHERE id = ?", [owner, entry.id])
+    return version
+
+
+def set_enabled(db: Database, faq_id: str, enabled: bool, author: str, at: str) -> int | None:
+    """Disable (the bot stops answering with it) or enable again; kept in the history like any change."""
+    entry = get_entry(db, faq_id)
+    row = db.execute("SELECT version, enabled FROM faq WHERE id = ?", [faq_id]).fetchone()
+    if entry is None or row is None:
+        return None
+    if bool(row[1]) == enabled:
+        return row[0]
+    version = row[0] + 1
+    with db.atomic():
+        db.execute("UPDATE faq SET enabled = ?, version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                   [int(enabled), version, at, author, faq_id])
+        db["faq_versions"].insert({
+            "faq_id": faq_id, "version": version, "action": "enable" if enabled else "disable",
+            "data": json.dumps(entry.as_dict(), ensure_ascii=False), "author": author, "at": at,
+        })
+    return version
+
+
+def versions(db: Database, faq_id: str) -> list[dict]:
+    """Every saved version of one entry, newest first (also for a deleted entry)."""
+    rows = list(db.query("SELECT * FROM faq_versions WHERE faq_id = ? ORDER BY version DESC, id DESC", [faq_id]))
+    for row in rows:
+        row["data"] = json.loads(row["data"]) if row["data"] else None
+    return rows
+
+
+def version_entry(db: Database, faq_id: str, version: int) -> FaqEntry | None:
+    row = db.execute("SELECT data FROM faq_versions WHERE faq_id = ? AND version = ? AND data IS NOT NULL "
+                     "ORDER BY id DESC LIMIT 1", [faq_id, version]).fetchone()
+    if not row:
+        return None
+    data = json.loads(row[0])
+    return FaqEntry(data["id"], data["category"], data["question"], tuple(data.get("similar") or ()),
+                    tuple(data.get("keywords") or ()), data["answer"])
+
+
+def revert_entry(db: Database, faq_id: str, version: int, author: str, at: str) -> int | None:
+    """Make an earlier version current again, as a new version (history is never rewritten)."""
+    entry = version_entry(db, faq_id, version)
+    if entry is None:
+        return None
+    return update_entry(db, entry, author, at, action=f"revert:{version}")
+
+
+def add_similar(db: Database, faq_id: str, texts: list[str], author: str, at: str) -> int | None:
+    """Add residents' phrasings to an entry's similar questions (skipping ones it already has)."""
+    entry = get_entry(db, faq_id)
+    if entry is None:
+        return None
+    known = {entry.question, *entry.similar}
+    new = tuple(t for t in dict.fromkeys(t.strip() for t in texts) if t and t not in known)
+    if not new:
+        return db.execute("SELECT version FROM faq WHERE id = ?", [faq_id]).fetchone()[0]
+    changed = FaqEntry(entry.id, entry.category, entry.question, entry.similar + new, entry.keywords, entry.answer)
+    return update_entry(db, changed, author, at, action="similar")
+
+
+def most_asked(db: Database, limit: int = 10) -> list[dict]:
+    return list(db.query("SELECT id, question, category, hits, last_hit_at FROM faq WHERE hits > 0 "
+                         "ORDER BY hits DESC, id LIMIT ?", [limit]))
+
+
+def suggest_id(db: Database, category: str) -> str:
+    """The next free id in the style of the category's entries (zs-007 → zs-008), else faq-001 …"""
+    import re
+
+    prefixes: dict[str, int] = {}
+    for (faq_id,) in db.execute("SELECT id FROM faq WHERE category = ?", [category]).fetchall():
+        if m := re.match(r"^([A-Za-z]+)-(\d+)$", faq_id):
+            prefixes[m.group(1)] = max(prefixes.get(m.group(1), 0), int(m.group(2)))
+    prefix = max(prefixes, key=lambda p: prefixes[p]) if prefixes else "faq"
+    taken = {r[0] for r in db.execute("SELECT DISTINCT faq_id FROM faq_versions").fetchall()}
+    taken |= {r[0] for r in db.execute("SELECT id FROM faq").fetchall()}
+    number = prefixes.get(prefix, 0) + 1
+    while f"{prefix}-{number:03d}" in taken:
+        number += 1
+    return f"{prefix}-{number:03d}"

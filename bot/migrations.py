@@ -112,6 +112,34 @@ def m001_initial(db: Database) -> None:
 
 
 # -- the admin console (m002_*) goes here, before the case loop's migrations --
+@migrations()
+def m002_console(db: Database) -> None:
+    # Console accounts. role: district | street | community | grid; scope: JSON list of the units they own.
+    # failures / locked_until throttle password guessing per account.
+    db["users"].create(
+        {
+            "username": str, "password_hash": str, "role": str, "scope": str, "display_name": str,
+            "created_at": str, "last_login": str, "failures": int, "locked_until": str,
+            "must_change": int, "disabled": int,
+        },
+        pk="username", not_null={"password_hash", "role"},
+        defaults={"scope": "[]", "failures": 0, "must_change": 0, "disabled": 0},
+    )
+    # A knowledge-base entry may belong to one street, community or grid (edited by its admins);
+    # empty means district-wide (edited by district admins).
+    db["faq"].add_column("owner", str, not_null_default="")
+    db["unanswered"].add_column("resolved_at", str)
+    db["unanswered"].add_column("resolved_by", str)
+    db["unanswered"].add_column("resolution", str)  # the FAQ id the texts went to, or "" when dismissed
+    db["unanswered"].create_index(["resolved", "at"])
+
 
 
 # -- the case loop (m003_*) goes here --
+@migrations()
+def m003_case_loop(db: Database) -> None:
+    cases = db["cases"]
+    for column, kind in (("accepted_at", str), ("resolved_at", str), ("resolution", str), ("rating", str),
+                         ("rated_at", str), ("reopened", int), ("reminded_at", str), ("escalated_at", str)):
+        cases.add_column(column, kind)
+    cases.create_index(["grid", "category", "state"])

@@ -94,6 +94,24 @@ def responders(db: Database, grid: str, channel: str) -> list[Person]:
     ]
 
 
+def community_contacts(db: Database, community: str) -> list[Person]:
+    return [Person(r["name"], r["channel"], r["user_id"], r["kind"])
+            for r in db.query("SELECT * FROM people WHERE kind = 'contact' AND community = ? ORDER BY id", [community])]
+
+
+def actor_rows(db: Database, channel: str, user_id: str) -> list[dict]:
+    """The registry rows of a worker or community contact writing from this account."""
+    return list(db.query("SELECT * FROM people WHERE channel = ? AND user_id = ?", [channel, user_id]))
+
+
+def grids_of(db: Database, rows: list[dict]) -> frozenset[str]:
+    grids = {r["grid"] for r in rows if r["kind"] == "worker" and r["grid"]}
+    for r in rows:
+        if r["kind"] == "contact":
+            grids |= {g["name"] for g in db.query("SELECT name FROM grids WHERE community = ?", [r["community"]])}
+    return frozenset(grids)
+
+
 def groups_json(db: Database) -> list[dict]:
     """The `registry groups --json` contract."""
     people: dict[str, list[dict]] = {}

@@ -48,3 +48,81 @@ def not_in_knowledge_base(responders: list[Person]) -> str:
 
 def greeting() -> str:
     return "您好，我是网格小助手：可以解答房屋征收、三供一业、物业管理等政策问题，也可以登记您反映的问题（如路灯不亮、垃圾堆积）。请直接说出您的问题。"
+
+
+STATE_LABELS = {
+    "accepted": "已受理", "assigned": "已派遣网格员", "in_progress": "处置中",
+    "resolved": "已办结（待评价）", "closed": "已办结并评价", "returned": "已退回社区",
+}
+RATING_LABELS = {"satisfied": "满意", "fair": "基本满意", "unsatisfied": "不满意"}
+
+
+def ask_location(label: str) -> str:
+    return f"收到，您反映的{label}问题我来登记。请问具体在哪里（如几栋几单元、哪条路、哪个门口）？直接回复位置即可。"
+
+
+def case_merged(case_id: str, count: int) -> str:
+    return f"这个问题已有居民反映过，已合并到网格事项 {case_id}（共 {count} 位居民反映），网格员正在跟进。发送“查询 {case_id}”可了解进度。"
+
+
+def case_line(case: dict, label: str) -> str:
+    return f"{case['id']}｜{label}｜{STATE_LABELS.get(case['state'], case['state'])}｜{case['text'][:30]}"
+
+
+def progress(case: dict, label: str, last: dict | None) -> str:
+    line = f"事项 {case['id']}（{label}）：{STATE_LABELS.get(case['state'], case['state'])}"
+    if last:
+        line += f"；最近：{last['at'][5:16].replace('T', ' ')} {last['actor']} {last['note'] or ''}".rstrip()
+    return line
+
+
+def no_cases() -> str:
+    return "您目前没有登记中的事项。发现问题可以直接在群里说，我会登记并通知网格员。"
+
+
+def worker_accepted(case_id: str) -> str:
+    return f"已接单：{case_id}。处理完成后回复“办结 {case_id} 处理说明”。"
+
+
+def case_resolved_to_reporter(case_id: str, note: str) -> str:
+    return (f"您反映的事项 {case_id} 已办结：{note}。请回复“满意”“基本满意”或“不满意”"
+            f"（多件事项时加编号，如“满意 {case_id}”）为这次处理评价。")
+
+
+def rated(case_id: str, rating: str) -> str:
+    if rating == "unsatisfied":
+        return f"抱歉没能让您满意。事项 {case_id} 已重新打开，并已通知社区督办。"
+    return f"感谢您的评价（{RATING_LABELS[rating]}）！事项 {case_id} 已办结归档。"
+
+
+def reopened_notice(case_id: str, grid: str) -> str:
+    return f"【事项重办】{case_id}（{grid}）居民评价“不满意”，已重新打开，请督办。"
+
+
+def sent_back_notice(case_id: str, grid: str, worker: str, reason: str) -> str:
+    return f"【事项退回】{case_id}（{grid}）被网格员{worker}退回社区：{reason}。请重新派遣或直接处理。"
+
+
+def transferred_notice(case_id: str, label: str, text: str, due: datetime) -> str:
+    return f"【转派事项】{case_id}\n类别：{label}\n内容：{text}\n办理时限：{when(due)} 前\n回复“接单 {case_id}”开始处理。"
+
+
+def reminder(case_id: str, due: datetime) -> str:
+    return f"【即将到期】事项 {case_id} 将于 {when(due)} 到期，请尽快处理；处理完成后回复“办结 {case_id} 处理说明”。"
+
+
+def overdue_notice(case_id: str, grid: str, due: datetime) -> str:
+    return f"【超期督办】事项 {case_id}（{grid}）已于 {when(due)} 超过办理时限，仍未办结，请督办。"
+
+
+def digest(lines: list[str]) -> str:
+    return f"【每日待办】您有 {len(lines)} 件未办结事项（最早的在前）：\n" + "\n".join(lines)
+
+
+def webhook_case(case_id: str, label: str, group_name: str, grid: str, text: str, due: datetime) -> str:
+    return (f"### 新网格事项 {case_id}\n> 类别：<font color=\"warning\">{label}</font>\n> 网格：{grid}\n"
+            f"> 来源：{group_name}\n> 时限：{when(due)} 前\n\n{text}")
+
+
+def no_permission(case_id: str) -> str:
+    return f"事项 {case_id} 不属于您负责的网格，不能操作。"

@@ -39,14 +39,15 @@ class Service:
     async def run(self, host: str, port: int, ready: Callable[[Service], None] | None = None) -> None:
         await self.start(host, port)
         self.bot.dispatcher.resume()
-        tasks = [asyncio.create_task(self.bot.run_outbox(self.stopping), name="outbox")]
+        tasks = [asyncio.create_task(self.bot.run_outbox(self.stopping), name="outbox"),
+                 asyncio.create_task(self.bot.run_clock(self.stopping), name="clock")]
         tasks += [asyncio.create_task(c.run(self.bot.on_message), name=f"channel-{i}") for i, c in enumerate(self.channels)]
         if ready:
             ready(self)
         await self.stopping.wait()
         log.info("stopping: no new messages; finishing what is in flight")
         await self.runner.cleanup()  # closes the OneBot sockets and refuses new requests
-        for task in tasks[1:]:
+        for task in tasks[2:]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.bot.close()

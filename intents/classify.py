@@ -99,7 +99,9 @@ class Understanding:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         margin = top.score - second
         threshold = t.mention if mentioned else t.plain
-        if top.score >= threshold and margin >= t.margin and (mentioned or question or top.score >= t.terse):
+        # A plain statement is answered only when it is a terse, on-topic query ("防汛险情上报渠道").
+        terse = top.score >= t.terse and len(self.segmenter.content(words)) >= 2 and top.features["unknown"] == 0
+        if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
             close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))

@@ -10,7 +10,7 @@ KEYS = {"text", "intent", "faq_id", "category", "score", "reply"}
 
 
 def test_json_answer_per_line_in_input_order(cli):
-    lines = ["房屋征收的补偿标准是怎么确定的？", "楼下烧烤店油烟直排，呛得窗户都不敢开", "大家晚上好", ""]
+    lines = ["房屋征收的补偿标准是怎么确定的？", "建设路12号楼下烧烤店油烟直排，呛得窗户都不敢开", "大家晚上好", ""]
     result = cli("ask", "--json", "--mention", stdin="\n".join(lines) + "\n")
     answers = result.json_lines()
     assert [a["text"] for a in answers] == lines
@@ -21,6 +21,12 @@ def test_json_answer_per_line_in_input_order(cli):
     assert complaint["faq_id"] is None and "SF-" in complaint["reply"]
     assert chat["intent"] == "none" and chat["faq_id"] is None
     assert empty["intent"] == "none" and 0 <= empty["score"] <= 100
+
+
+def test_complaint_without_a_place_asks_where(cli):
+    answer = cli("ask", "楼下烧烤店油烟直排，呛得窗户都不敢开", "--json").json_lines()[0]
+    assert answer["intent"] == "complaint" and answer["category"] == "cooking_fumes"
+    assert "具体在哪里" in answer["reply"] and "SF-" not in answer["reply"]
 
 
 def test_plain_message_without_mention_stays_silent_on_chat(cli):

@@ -7,7 +7,7 @@ from tests.conftest import run_process
 
 def test_terminal_chat_answers_files_and_shows_the_worker_notice(tmp_path):
     db = str(tmp_path / "chat.db")
-    stdin = "@维修资金怎么申请使用？\n大家好\n@我家楼下的下水道堵了好几天了，污水漫到路上没人管\n"
+    stdin = "@维修资金怎么申请使用？\n大家好\n@我家楼下的下水道堵了好几天了，污水漫到路上没人管\n6栋2单元门口\n"
     proc = run_process("chat", "--as", "李大爷", "--db", db, stdin=stdin)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout

@@ -20,7 +20,7 @@ def test_policy_question_is_answered_in_the_group(chat):
 
 
 def test_complaint_files_case_and_notifies_the_grid_worker(chat):
-    sent = chat.say("我们楼下的路灯坏了一个星期了，晚上黑漆漆的没人修", mention=True)
+    sent = chat.say("我们5栋楼下的路灯坏了一个星期了，晚上黑漆漆的没人修", mention=True)
     db = chat.bot.db
     case = next(iter(db.query("SELECT * FROM cases")))
     assert case["category"] == "public_facility"
@@ -35,6 +35,7 @@ def test_complaint_files_case_and_notifies_the_grid_worker(chat):
     assert all(case["id"] in p.text for p in private)
     events = [e["action"] for e in db.query("SELECT action FROM case_events WHERE case_id = ?", [case["id"]])]
     assert events == ["accepted", "assigned"]
+    assert case["location"] == "5栋"
     assert db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0] == 0
 
 
@@ -45,15 +46,15 @@ def test_chit_chat_gets_silence(chat):
 
 
 def test_the_same_message_id_is_handled_once(chat):
-    first = chat.say("小区门口垃圾堆了好几天没人清理，臭得很", message_id="dup-1")
-    again = chat.say("小区门口垃圾堆了好几天没人清理，臭得很", message_id="dup-1")
+    first = chat.say("7栋门口垃圾堆了好几天没人清理，臭得很", message_id="dup-1")
+    again = chat.say("7栋门口垃圾堆了好几天没人清理，臭得很", message_id="dup-1")
     assert first and again == []
     assert chat.bot.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
     assert chat.bot.db.execute("SELECT count(*) FROM inbox").fetchone()[0] == 1
 
 
 def test_phone_and_id_numbers_are_not_echoed_into_the_group(chat):
-    sent = chat.say("楼道里电动车充电太危险了，我电话13812345678，身份证430203198805061234", mention=True)
+    sent = chat.say("3栋楼道里电动车充电太危险了，我电话13812345678，身份证430203198805061234", mention=True)
     group_text = " ".join(s.text for s in sent if s.kind == "group")
     assert "13812345678" not in group_text and "430203198805061234" not in group_text
     stored = chat.bot.db.execute("SELECT group_concat(text) FROM outbox WHERE kind = 'group'").fetchone()[0]
@@ -90,7 +91,7 @@ def test_restart_resumes_stored_but_unhandled_messages(settings, clock):
     msg_id = first.dispatcher.receive(
         __import__("bot.messages", fromlist=["Incoming"]).Incoming(
             "qq", "crash-1", next(iter(first.db.query("SELECT group_id FROM groups WHERE channel='qq' LIMIT 1")))["group_id"],
-            "40004000", "路灯坏了好几天了没人修", "老李", True))
+            "40004000", "2栋门口的路灯坏了好几天了没人修", "老李", True))
     assert msg_id  # stored, then the process "crashed" before handling it
     first.close()
 

@@ -1,0 +1,141 @@
+"""The console's group-chat simulator: a channel whose groups and workers' inboxes are a page in the browser.
+
+With names ("qq", "wechat") it stands in for the real channels (nothing configured), so a message typed on the page
+goes through the whole pipeline under the group's own channel and id, and every reply and notification comes back
+here. With other names (real channels running) its messages arrive as channel "simulator", so nothing reaches a
+real group or a real worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from bot.channels.base import ChannelError, OnMessage
+from bot.messages import Incoming, Outgoing
+
+MENTION_PREFIXES = ("@网格小助手", "@小助手", "@bot")
+KEEP = 5000  # lines kept in memory, all groups together
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    seq: int
+    at: str  # HH:MM:SS, for display
+    kind: str  # "resident" (typed in a group) | "bot" (bot in a group) | "to_worker" | "from_worker"
+    channel: str
+    target: str  # group id for group lines, user id for private ones
+    who: str
+    text: str
+    mention: str = ""  # whom the bot's group reply @-mentions
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def split_mention(text: str) -> tuple[str, bool]:
+    """'@网格小助手 补偿怎么算' → ('补偿怎么算', True)."""
+    text = text.strip()
+    for prefix in MENTION_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix):].strip(), True
+    return text, False
+
+
+class SimulatorChannel:
+    def __init__(self, names: tuple[str, ...] = ("qq", "wechat"), keep: int = KEEP):
+        self.names = names
+        self.lines: deque[Line] = deque(maxlen=keep)
+        self._seq = itertools.count(1)
+        self._on_message: OnMessage | None = None
+        self._stop: asyncio.Event | None = None
+        self._news: asyncio.Event | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._on_message is not None
+
+    @property
+    def safe_mode(self) -> bool:
+        """Real channels carry the group names: messages go in as "simulator" and never reach a real group."""
+        return not {"qq", "wechat"} & set(self.names)
+
+    def _incoming_channel(self, channel: str) -> str:
+        return channel if channel in self.names else "simulator"
+
+    async def run(self, on_message: OnMessage) -> None:
+        self._on_message = on_message
+        self._stop = asyncio.Event()
+        try:
+            await self._stop.wait()
+        finally:
+            self._on_message = None
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+
+    def _add(self, kind: str, channel: str, target: str, who: str, text: str, mention: str = "") -> Line:
+        line = Line(next(self._seq), datetime.now().strftime("%H:%M:%S"), kind, channel, target, who, text, mention)
+        self.lines.append(line)
+        if self._news is not None:
+            self._news.set()
+        return line
+
+    async def say(self, channel: str, group_id: str, user_name: str, text: str, mentioned: bool = False) -> Line:
+        """A resident types in a group."""
+        if self._on_message is None:
+            raise ChannelError("模拟群聊未启动")
+        body, prefixed = split_mention(text)
+        mentioned = mentioned or prefixed
+        shown = f"@网格小助手 {body}" if mentioned else body
+        line = self._add("resident", self._incoming_channel(channel), group_id, user_name, shown)
+        await self._on_message(Incoming(
+            self._incoming_channel(channel), f"sim-{uuid.uuid4().hex}", group_id, f"sim:{user_name}", body,
+            user_name, mentioned,
+        ))
+        return line
+
+    async def whisper(self, channel: str, user_id: str, user_name: str, text: str) -> Line:
+        """A grid worker writes to the bot in private (e.g. to take a case)."""
+        if self._on_message is None:
+            raise ChannelError("模拟群聊未启动")
+        line = self._add("from_worker", self._incoming_channel(channel), user_id, user_name, text.strip())
+        await self._on_message(Incoming(
+            self._incoming_channel(channel), f"sim-{uuid.uuid4().hex}", None, user_id, text.strip(), user_name, False,
+        ))
+        return line
+
+    async def send(self, item: Outgoing) -> None:
+        if item.kind == "group":
+            self._add("bot", item.channel, item.target, "网格小助手", item.text, item.mention_name or "")
+        else:
+            self._add("to_worker", item.channel, item.target, "网格小助手", item.text)
+
+    def feed(self, since: int, groups: Iterable[tuple[str, str]], people: Iterable[tuple[str, str]]) -> list[Line]:
+        """Lines after `since` in these groups, and private lines to or from these people ((channel, id) pairs)."""
+        groups, people = set(groups), set(people)
+        group_ids, people_ids = {g for _, g in groups}, {u for _, u in people}
+
+        def wanted(line: Line) -> bool:
+            keys, ids = (groups, group_ids) if line.kind in ("resident", "bot") else (people, people_ids)
+            # In safe mode every line is on channel "simulator": the id alone says where it belongs.
+            return (line.channel, line.target) in keys or (line.channel == "simulator" and line.target in ids)
+
+        return [line for line in self.lines if line.seq > since and wanted(line)]
+
+    async def wait(self, since: int, timeout: float) -> None:
+        """Long poll: return when a line newer than `since` exists, or after `timeout` seconds."""
+        if self.lines and self.lines[-1].seq > since:
+            return
+        if self._news is None or self._news.is_set():
+            self._news = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._news.wait(), timeout)
+        except TimeoutError:
+            pass

@@ -1,0 +1,89 @@
+"""Chat commands: grid workers work their cases (接单/办结/退回/转派/我的事项), residents follow theirs (我的进度/查询/评价)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from bot import replies
+from bot.casework import Actor, CaseDesk, CaseError
+from bot.messages import Incoming
+from bot.registry import actor_rows, grids_of
+from intents.commands import Command, parse, usage_hint
+
+WORKER_ONLY = {"accept", "resolve", "send_back", "transfer", "my_cases"}
+
+
+def actor_for(db: Database, msg: Incoming) -> Actor | None:
+    rows = actor_rows(db, msg.channel, msg.user_id)
+    if not rows:
+        return None
+    kind = "worker" if any(r["kind"] == "worker" for r in rows) else "contact"
+    return Actor(rows[0]["name"], kind, grids_of(db, rows), msg.channel, msg.user_id)
+
+
+def run_command(db: Database, desk: CaseDesk, msg: Incoming) -> str | None:
+    """The reply to a command, or None if the message is no command for this sender (it then goes on as chat)."""
+    command = parse(msg.text)
+    if command is None:
+        return None
+    actor = actor_for(db, msg)
+    if command.verb in WORKER_ONLY and actor is None:
+        return None  # a resident typing "接单" is chat, not a command
+    if command.problem:
+        return command.problem
+    try:
+        if command.verb in WORKER_ONLY:
+            return _worker(desk, actor, command)
+        return _resident(desk, msg, command)
+    except CaseError as exc:
+        return str(exc)
+
+
+def _worker(desk: CaseDesk, actor: Actor, command: Command) -> str:
+    if command.verb == "my_cases":
+        open_cases = desk.open_cases(actor.grids)
+        if not open_cases:
+            return "您负责的网格目前没有未办结的事项。"
+        return replies.digest([replies.case_line(c, desk.label(c["category"])) for c in open_cases])
+    case = desk.find(command.case_ref, actor)
+    if command.verb == "accept":
+        desk.accept(case["id"], actor)
+        return replies.worker_accepted(case["id"])
+    if command.verb == "resolve":
+        desk.resolve(case["id"], actor, command.note)
+        return f"已办结：{case['id']}，已通知反映的居民评价。"
+    if command.verb == "send_back":
+        desk.send_back(case["id"], actor, command.note)
+        return f"已退回社区：{case['id']}。"
+    if command.verb == "transfer":
+        moved = desk.transfer(case["id"], actor, command.note)
+        return f"已转派：{case['id']} → {moved['grid']}。"
+    return usage_hint()
+
+
+def _resident(desk: CaseDesk, msg: Incoming, command: Command) -> str | None:
+    mine = desk.reporter_cases(msg.channel, msg.user_id)
+    if command.verb == "my_progress":
+        if not mine:
+            return replies.no_cases()
+        return "\n".join(replies.progress(c, desk.label(c["category"]), c["events"][-1] if c["events"] else None)
+                         for c in mine[:5])
+    if command.verb == "query":
+        case = next((c for c in mine if c["id"] == command.case_ref or c["id"].endswith(f"-{command.case_ref:0>4}")), None)
+        if case is None and command.case_ref.startswith("SF-"):
+            case = desk.case_json(command.case_ref, with_events=True)
+            if case is not None and case["group_id"] != msg.group_id:
+                case = None  # residents see only cases of their own group
+        if case is None:
+            return f"没有找到您可查看的事项 {command.case_ref}。发送“我的进度”查看您反映的事项。"
+        return replies.progress(case, desk.label(case["category"]), case["events"][-1] if case["events"] else None)
+    # A rating: without a number it goes to the reporter's one case awaiting a rating.
+    waiting = [c for c in mine if c["state"] == "resolved"]
+    if command.case_ref:
+        waiting = [c for c in waiting if c["id"] == command.case_ref or c["id"].endswith(f"-{command.case_ref:0>4}")]
+    if not waiting:
+        return None  # "满意" with nothing to rate is just chat
+    if len(waiting) > 1:
+        return "您有多件待评价的事项，请加上编号，如“满意 " + waiting[0]["id"] + "”。"
+    desk.rate(waiting[0]["id"], msg.channel, msg.user_id, command.note)
+    return replies.rated(waiting[0]["id"], command.note)
