@@ -14,6 +14,7 @@ from bot.casework import CaseDesk
 from bot.dispatcher import Dispatcher
 from bot.messages import Incoming, Outgoing
 from bot.metrics import Metrics
+from bot.stats import Stats
 from bot.registry import replace_registry
 from bot.store import get_meta, open_db, set_meta
 from intents.classify import Thresholds, Understanding
@@ -48,6 +49,7 @@ class Bot:
         if seed:
             seed_defaults(self.db, self.clock)
         self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings))
+        self.stats = Stats(self.db)
         self.cases = CaseDesk(self.db, self.clock, settings, self.understanding.category_labels)
         self.dispatcher = Dispatcher(self.db, self.clock, self.understanding, self.cases, settings.location_wait_minutes)
         self.channels: dict[str, Channel] = {}

@@ -173,7 +173,7 @@ class CaseDesk:
         with self.db.atomic():
             case = self._checked(case_id, actor, ("accepted", "assigned", "in_progress"), "退回")
             cases.set_state(self.db, self.clock, case_id, "returned", actor.name, reason)
-            for person in community_contacts(self.db, case["community"]):
+            for person in community_contacts(self.db, case["community"], case["channel"]):
                 self._notify(person, replies.sent_back_notice(case_id, case["grid"], actor.name, reason),
                              f"returned:{case_id}:{self.clock.iso()}")
         return self.get(case_id)
@@ -211,7 +211,7 @@ class CaseDesk:
                 self.db.execute("UPDATE cases SET reopened = coalesce(reopened, 0) + 1, resolved_at = NULL, "
                                 "closed_at = NULL WHERE id = ?", [case_id])
                 cases.set_state(self.db, self.clock, case_id, "assigned", "居民", f"评价：{label}，事项重新打开")
-                for person in community_contacts(self.db, case["community"]):
+                for person in community_contacts(self.db, case["community"], case["channel"]):
                     self._notify(person, replies.reopened_notice(case_id, case["grid"]), f"reopen:{case_id}:{now}")
                 for person in responders(self.db, case["grid"], case["channel"]):
                     self._notify(person, replies.reopened_notice(case_id, case["grid"]), f"reopen:{case_id}:{now}")
@@ -231,7 +231,7 @@ class CaseDesk:
                 if case["state"] == "returned":
                     continue
                 if due <= now and not case.get("escalated_at"):
-                    for person in community_contacts(self.db, case["community"]):
+                    for person in community_contacts(self.db, case["community"], case["channel"]):
                         queued += self._notify(person, replies.overdue_notice(case["id"], case["grid"], due),
                                                f"overdue:{case['id']}") is not None
                     self.db.execute("UPDATE cases SET escalated_at = ? WHERE id = ?", [self.clock.iso(now), case["id"]])

@@ -69,11 +69,8 @@ def _resident(desk: CaseDesk, msg: Incoming, command: Command) -> str | None:
         return "\n".join(replies.progress(c, desk.label(c["category"]), c["events"][-1] if c["events"] else None)
                          for c in mine[:5])
     if command.verb == "query":
+        # Residents see only the cases they reported (a case's notes may name people).
         case = next((c for c in mine if c["id"] == command.case_ref or c["id"].endswith(f"-{command.case_ref:0>4}")), None)
-        if case is None and command.case_ref.startswith("SF-"):
-            case = desk.case_json(command.case_ref, with_events=True)
-            if case is not None and case["group_id"] != msg.group_id:
-                case = None  # residents see only cases of their own group
         if case is None:
             return f"没有找到您可查看的事项 {command.case_ref}。发送“我的进度”查看您反映的事项。"
         return replies.progress(case, desk.label(case["category"]), case["events"][-1] if case["events"] else None)

@@ -122,6 +122,26 @@ def cmd_cases(args) -> int:
     return 0
 
 
+def cmd_stats(args) -> int:
+    from bot.stats import StatsError
+
+    bot = _bot(args)
+    try:
+        figures = bot.stats.compute(args.start, args.end, args.by)
+    except StatsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return 0
+    rows = figures if isinstance(figures, list) else [{"key": "合计", **figures}]
+    print(f"{'':<16}{'事项':>6}{'办结':>6}{'办结率':>8}{'按时办结率':>10}{'满意率':>8}")
+    for f in rows:
+        print(f"{f['key']:<16}{f['cases']:>6}{f['closed']:>6}{f['closure_rate']:>9.1%}{f['on_time_rate']:>11.1%}"
+              f"{f['satisfaction_rate']:>9.1%}")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from bot.evaluate import run_eval
 
@@ -198,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cases)
+
+    p = sub.add_parser("stats", parents=[common], help="case counts, 办结率, 按时办结率, 满意率")
+    p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD), inclusive")
+    p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD), exclusive")
+    p.add_argument("--by", choices=["street", "community", "grid", "category"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("eval", parents=[common], help="run a labelled evaluation set (DIR/kb.json, DIR/messages.jsonl)")
     p.add_argument("dir")

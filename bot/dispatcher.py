@@ -209,7 +209,7 @@ class Dispatcher:
         label = self.desk.label(category)
         text = (replies.case_merged(filed.case_id, filed.reporters) if filed.merged
                 else replies.case_filed(filed.case_id, label, filed.responders, filed.due))
-        return [self._reply(reply_to or msg, text)]
+        return [self._reply(reply_to or msg, text, purpose="filed")]
 
     def _attach(self, msg: Incoming) -> list[int | None]:
         since = self.clock.iso(self.clock.now() - timedelta(minutes=ATTACH_MINUTES))
@@ -244,10 +244,11 @@ class Dispatcher:
         self.db.execute("DELETE FROM followups WHERE channel = ? AND group_id = ? AND user_id = ?",
                         [channel, group_id, user_id])
 
-    def _reply(self, msg: Incoming, text: str) -> int | None:
+    def _reply(self, msg: Incoming, text: str, purpose: str = "answer") -> int | None:
+        """One reply per message and purpose: a repeat of the same message queues nothing twice."""
         kind = "group" if msg.group_id else "private"
         return outbox.enqueue(
             self.db, self.clock, kind=kind, channel=msg.channel, target=msg.group_id or msg.user_id, text=text,
-            dedupe_key=f"reply:{msg.channel}:{msg.message_id}", reply_to=msg.message_id,
+            dedupe_key=f"reply:{purpose}:{msg.channel}:{msg.message_id}", reply_to=msg.message_id,
             mention_user_id=msg.user_id if msg.group_id else None, mention_name=msg.user_name or None,
         )

@@ -94,9 +94,13 @@ def responders(db: Database, grid: str, channel: str) -> list[Person]:
     ]
 
 
-def community_contacts(db: Database, community: str) -> list[Person]:
-    return [Person(r["name"], r["channel"], r["user_id"], r["kind"])
-            for r in db.query("SELECT * FROM people WHERE kind = 'contact' AND community = ? ORDER BY id", [community])]
+def community_contacts(db: Database, community: str, channel: str) -> list[Person]:
+    """The community's contacts, each once: on `channel` where they have an account there, else on another."""
+    people: dict[str, Person] = {}
+    for r in db.query("SELECT * FROM people WHERE kind = 'contact' AND community = ? ORDER BY channel != ?, id",
+                      [community, channel]):
+        people.setdefault(r["name"], Person(r["name"], r["channel"], r["user_id"], r["kind"]))
+    return list(people.values())
 
 
 def actor_rows(db: Database, channel: str, user_id: str) -> list[dict]:

@@ -16,6 +16,10 @@ def configured_channels(settings: Settings) -> list[Channel]:
 
     # QQ: the reverse WebSocket endpoint is always mounted; implementations connect to it when configured.
     channels: list[Channel] = [OneBotChannel(settings)]
+    if settings.wecom_webhook_url:
+        from bot.channels.wecom import WeComWebhook
+
+        channels.append(WeComWebhook(settings.wecom_webhook_url))
     if os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT"):
         from bot.channels.wechat import WechatyChannel
 

@@ -1,0 +1,238 @@
+"""The grid case loop through an in-memory channel and a fake clock: report → case → worker → resident → figures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from aiohttp import web
+
+from bot.app import Bot
+from bot.channels.memory import MemoryChannel
+from bot.channels.wecom import WeComWebhook
+
+
+def worker_of(chat, group: str | None = None, channel: str = "qq") -> dict:
+    grid = chat.bot.db.execute("SELECT grid FROM groups WHERE channel = ? AND group_id = ?",
+                               [channel, group or chat.group]).fetchone()[0]
+    return next(iter(chat.bot.db.query("SELECT * FROM people WHERE kind = 'worker' AND grid = ? AND channel = ?",
+                                       [grid, channel])))
+
+
+def private(chat, person: dict, text: str) -> list:
+    return chat.say(text, group=None, user=person["user_id"], name=person["name"])
+
+
+def only_case(chat) -> dict:
+    rows = list(chat.bot.db.query("SELECT * FROM cases"))
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_whole_loop_from_report_to_rating_and_figures(chat, clock):
+    asked = chat.say("楼下垃圾堆了好几天没人清，臭得要命", mention=True)
+    assert "具体在哪里" in asked[0].text and chat.bot.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+    # Another resident talks in between: the follow-up waits for the reporter only.
+    assert chat.say("今天天气不错", user="555", name="路人") == []
+    filed = chat.say("6栋2单元门口", mention=True)
+    case = only_case(chat)
+    assert case["location"] == "6栋2单元" and case["category"] == "sanitation" and case["state"] == "assigned"
+    group_reply = next(s for s in filed if s.kind == "group")
+    assert case["id"] in group_reply.text and group_reply.mention_user_id == "30003000"
+    worker = worker_of(chat)
+    notices = [s for s in filed if s.kind == "private"]
+    assert [n.target for n in notices] == [worker["user_id"]]
+
+    reply = private(chat, worker, f"接单 {case['id']}")
+    assert "已接单" in reply[0].text and only_case(chat)["state"] == "in_progress"
+    clock.advance(hours=5)
+    reply = private(chat, worker, f"办结 {case['id']} 已联系环卫清运，并加装了垃圾桶")
+    assert "已办结" in reply[0].text
+    told = [s for s in chat.channel.sent if s.kind == "group" and "已办结" in s.text]
+    assert told and told[-1].mention_user_id == "30003000" and "加装了垃圾桶" in told[-1].text
+    thanks = chat.say("满意")
+    assert "感谢您的评价" in thanks[0].text
+    final = only_case(chat)
+    assert final["state"] == "closed" and final["rating"] == "satisfied"
+    events = [e["action"] for e in chat.bot.db.query("SELECT action FROM case_events WHERE case_id = ? ORDER BY id", [case["id"]])]
+    assert events == ["accepted", "assigned", "in_progress", "resolved", "closed"]
+    figures = chat.bot.stats.compute()
+    assert figures["cases"] == 1 and figures["closure_rate"] == 1.0
+    assert figures["on_time_rate"] == 1.0 and figures["satisfaction_rate"] == 1.0
+
+
+def test_no_answer_to_where_files_with_location_to_be_checked(chat, clock):
+    chat.say("路灯坏了好几天了一直不亮", mention=True)
+    clock.advance(minutes=11)
+    chat.bot.tick()
+    asyncio.run(chat.bot.deliver())
+    case = only_case(chat)
+    assert case["location"] == "位置待核实"
+    assert any(case["id"] in s.text for s in chat.channel.sent if s.kind == "group")
+
+
+def test_the_same_problem_again_joins_the_open_case(chat):
+    chat.say("3栋门口的井盖坏了，晚上很危险", mention=True)
+    merged = chat.say("3栋门口那个井盖还是坏的，差点摔倒", mention=True, user="777", name="李叔")
+    case = only_case(chat)
+    reporters = list(chat.bot.db.query("SELECT user_id FROM case_reporters WHERE case_id = ?", [case["id"]]))
+    assert len(reporters) == 2
+    assert "已合并" in merged[0].text and case["id"] in merged[0].text
+    assert not [s for s in merged if s.kind == "private"]  # the worker is not notified twice
+
+
+def test_a_worker_cannot_act_on_another_grids_case(chat):
+    chat.say("5栋楼道的灯坏了好几天了没人修", mention=True)
+    case = only_case(chat)
+    other = next(iter(chat.bot.db.query(
+        "SELECT * FROM people WHERE kind = 'worker' AND channel = 'qq' AND grid != ? LIMIT 1", [case["grid"]])))
+    reply = private(chat, other, f"办结 {case['id']} 已处理")
+    assert "不属于您负责的网格" in reply[0].text
+    assert only_case(chat)["state"] == "assigned"
+
+
+def test_malformed_and_unknown_commands_get_a_usage_hint(chat):
+    worker = worker_of(chat)
+    assert "用法：办结 事项编号 处理说明" in private(chat, worker, "办结")[0].text
+    assert "缺少处理说明" in private(chat, worker, "办结 SF-20261126-0001")[0].text
+    assert "没有编号为" in private(chat, worker, "接单 SF-20261126-0099")[0].text
+    assert "未办结" in private(chat, worker, "我的事项")[0].text
+    # A resident typing a worker's command is just chatting.
+    assert chat.say("接单 12") == []
+
+
+def test_unsatisfied_rating_reopens_and_alerts_the_community(chat):
+    chat.say("2栋门口的路灯坏了好几天一直不亮", mention=True)
+    case = only_case(chat)
+    worker = worker_of(chat)
+    private(chat, worker, f"办结 {case['id']} 已更换灯泡")
+    sent = chat.say("不满意")
+    assert "重新打开" in sent[0].text
+    reopened = only_case(chat)
+    assert reopened["state"] == "assigned" and reopened["reopened"] == 1 and reopened["resolved_at"] is None
+    contacts = {r["user_id"] for r in chat.bot.db.query(
+        "SELECT user_id FROM people WHERE kind = 'contact' AND community = ?", [case["community"]])}
+    assert any(s.target in contacts and "重办" in s.text for s in sent if s.kind == "private")
+
+
+def test_residents_follow_their_cases(chat):
+    chat.say("9栋楼顶有人私搭乱建，加盖了一层铁皮房", mention=True)
+    case = only_case(chat)
+    progress = chat.say("我的进度")
+    assert case["id"] in progress[0].text and "已派遣" in progress[0].text
+    assert case["id"] in chat.say(f"查询 {case['id']}")[0].text
+    assert "没有找到" in chat.say(f"查询 {case['id']}", user="888", name="别人")[0].text
+
+
+def test_reminder_before_the_limit_and_escalation_after_it(chat, clock):
+    chat.say("4栋楼道里堆满了电动车在充电，太危险了", mention=True)  # safety hazard: 24 hours
+    case = only_case(chat)
+    worker = worker_of(chat)
+    clock.advance(hours=21)
+    chat.bot.tick()
+    asyncio.run(chat.bot.deliver())
+    assert any(s.target == worker["user_id"] and "即将到期" in s.text for s in chat.channel.sent)
+    clock.advance(hours=4)
+    chat.bot.tick()
+    chat.bot.tick()  # escalation is sent once
+    asyncio.run(chat.bot.deliver())
+    overdue = [s for s in chat.channel.sent if "超期督办" in s.text]
+    assert len(overdue) == len(list(chat.bot.db.query(
+        "SELECT * FROM people WHERE kind = 'contact' AND community = ? AND channel = 'qq'", [case["community"]])))
+    assert "overdue" in [e["action"] for e in chat.bot.db.query("SELECT action FROM case_events WHERE case_id = ?", [case["id"]])]
+
+
+def test_daily_digest_lists_open_cases_oldest_first(chat, clock):
+    chat.say("1栋门口垃圾堆了好几天没人清", mention=True)
+    clock.advance(days=1)
+    clock.current = clock.current.replace(hour=9)
+    chat.say("1栋后面的路灯坏了好几天了", mention=True)
+    chat.bot.tick()
+    chat.bot.tick()
+    asyncio.run(chat.bot.deliver())
+    digests = [s for s in chat.channel.sent if "每日待办" in s.text]
+    assert len(digests) == 1 and digests[0].text.count("SF-") == 2
+
+
+def test_restart_between_filing_and_delivery_delivers_exactly_once(settings, clock):
+    first = Bot(settings, clock=clock)
+    group = next(iter(first.db.query("SELECT group_id FROM groups WHERE channel = 'qq' LIMIT 1")))["group_id"]
+    from bot.messages import Incoming
+
+    first.handle(Incoming("qq", "r-1", group, "4242", "8栋电梯坏了三天了没人修", "王阿姨", True))
+    first.close()  # crash before the outbox loop ran
+    second = Bot(settings, clock=clock)
+    channel = MemoryChannel()
+    second.add_channel(channel)
+    asyncio.run(second.deliver())
+    asyncio.run(second.deliver())
+    private = [s for s in channel.sent if s.kind == "private"]
+    assert len(private) == 1 and len([s for s in channel.sent if s.kind == "group"]) == 1
+    second.close()
+    third = Bot(settings, clock=clock)
+    third.add_channel(channel)
+    asyncio.run(third.deliver())
+    assert len(channel.sent) == 2
+    third.close()
+
+
+async def test_wecom_webhook_is_retried_until_delivered(settings, clock, aiohttp_unused_port=None):
+    received: list[dict] = []
+    failures = {"left": 2}
+
+    async def robot(request: web.Request) -> web.Response:
+        if failures["left"]:
+            failures["left"] -= 1
+            return web.json_response({"errcode": 45009, "errmsg": "api freq out of limit"})
+        received.append(await request.json())
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/cgi-bin/webhook/send", robot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        from dataclasses import replace
+
+        bot = Bot(replace(settings, wecom_webhook_url=f"http://127.0.0.1:{port}/cgi-bin/webhook/send?key=test"), clock=clock)
+        bot.add_channel(MemoryChannel())
+        hook = WeComWebhook(bot.settings.wecom_webhook_url)
+        bot.add_channel(hook)
+        group = next(iter(bot.db.query("SELECT group_id FROM groups WHERE channel = 'qq' LIMIT 1")))["group_id"]
+        from bot.messages import Incoming
+
+        bot.handle(Incoming("qq", "w-1", group, "4343", "3栋门口下水道堵了，污水漫了一地好几天没人管", "赵姐", True))
+        for _ in range(4):
+            await bot.deliver()
+            clock.advance(seconds=60)
+        assert len(received) == 1
+        assert received[0]["msgtype"] == "markdown" and "新网格事项" in received[0]["markdown"]["content"]
+        row = next(iter(bot.db.query("SELECT * FROM outbox WHERE kind = 'webhook'")))
+        assert row["state"] == "sent" and row["attempts"] == 3
+        await bot.deliver()
+        assert len(received) == 1
+        bot.close()
+    finally:
+        await runner.cleanup()
+
+
+def test_cases_and_stats_commands(cli, tmp_path):
+    from bot.clock import Clock  # noqa: F401  (the CLI uses the real clock)
+
+    result = cli("ask", "--json", "x")  # creates the database
+    assert result.code == 0
+    import sqlite3
+
+    db = sqlite3.connect(cli.db)
+    assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+    listed = cli("cases", "list", "--json").json_lines()[0]
+    assert listed == []
+    stats = cli("stats", "--json").json_lines()[0]
+    assert stats["cases"] == 0 and set(stats) >= {"cases", "closed", "closure_rate", "on_time_rate", "satisfaction_rate"}
+    assert cli("stats", "--by", "street", "--json").json_lines()[0] == []
+    missing = cli("cases", "show", "SF-20260101-0001")
+    assert missing.code == 1 and "没有编号" in missing.err
