@@ -18,7 +18,9 @@ jieba.setLogLevel(logging.WARNING)
 
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
+# jieba rebuilds its prefix dictionary (~1.5 s) unless it finds its cache file here.
 _CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir()) / "gridbot-jieba")
+_CACHE_DIR.mkdir(parents=True, exist_ok=True)
 
 
 @lru_cache(maxsize=65536)
@@ -27,14 +29,28 @@ def pinyin_of(text: str) -> str:
     return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)))
 
 
+@lru_cache(maxsize=1)
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's main dictionary, loaded once per process (its cache file still takes ~0.8 s to read)."""
+    base = jieba.Tokenizer()
+    base.tmp_dir = str(_CACHE_DIR)
+    base.initialize()
+    return base.FREQ, base.total
+
+
+def _tokenizer() -> jieba.Tokenizer:
+    """A fresh tokenizer sharing nothing mutable with others: a copy of the main dictionary."""
+    freq, total = _base_dictionary()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(freq), total, True
+    return tokenizer
+
+
 class Segmenter:
     """Words in, canonical terms out; knows nothing of the knowledge base until `learn_vocabulary`."""
 
     def __init__(self, lexicon: Lexicon):
-        _CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        self._jieba = jieba.Tokenizer()
-        # jieba rebuilds its prefix dictionary (~1 s) unless it finds this cache.
-        self._jieba.tmp_dir = str(_CACHE_DIR)
+        self._jieba = _tokenizer()
         self._jieba.load_userdict(str(lexicon.userdict))
         self.synonyms = lexicon.synonyms
         for word in {*lexicon.synonyms, *lexicon.synonyms.values()}:
