@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.casework import CaseDesk
 from bot.dispatcher import Dispatcher
 from bot.messages import Incoming, Outgoing
+from bot.manners import Governor
 from bot.metrics import Metrics
 from bot.stats import Stats
 from bot.registry import replace_registry
@@ -51,7 +52,9 @@ class Bot:
         self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings))
         self.stats = Stats(self.db)
         self.cases = CaseDesk(self.db, self.clock, settings, self.understanding.category_labels)
-        self.dispatcher = Dispatcher(self.db, self.clock, self.understanding, self.cases, settings.location_wait_minutes)
+        self.dispatcher = Dispatcher(self.db, self.clock, self.understanding, self.cases, settings)
+        self.governor = Governor(settings.group_min_interval_seconds, settings.account_messages_per_minute,
+                                 now=lambda: self.clock.now().timestamp())
         self.channels: dict[str, Channel] = {}
         self.metrics = Metrics()
         self.metrics.gauges["outbox_backlog"] = lambda: outbox.backlog(self.db)
@@ -98,7 +101,7 @@ class Bot:
         """Send every outbox item that is due on a connected channel."""
         s = self.settings
         return await outbox.deliver_due(self.db, self.clock, self._send, set(self.channels),
-                                        s.outbox_retry_seconds, s.outbox_max_delay_seconds)
+                                        s.outbox_retry_seconds, s.outbox_max_delay_seconds, self.governor)
 
     def tick(self) -> int:
         """Time-driven work: overdue "where exactly?" questions, reminders, escalations, digests."""
@@ -139,10 +142,18 @@ class Bot:
         loops = [asyncio.create_task(self.run_outbox(stop)), asyncio.create_task(self.run_clock(stop))]
         try:
             await asyncio.gather(*(c.run(self.on_message) for c in channels))
-            await self.deliver()
+            await self.drain()
         finally:
             stop.set()
             await asyncio.gather(*loops)
+
+    async def drain(self, limit: float = 15.0) -> None:
+        """Deliver what is queued (paced by the governor) before stopping, for at most `limit` seconds."""
+        deadline = time.monotonic() + limit
+        while outbox.backlog(self.db, set(self.channels)) and time.monotonic() < deadline:
+            await self.deliver()
+            if outbox.backlog(self.db, set(self.channels)):
+                await asyncio.sleep(0.5)
 
     def close(self) -> None:
         self.db.close()

@@ -44,6 +44,14 @@ class Settings:
     location_wait_minutes: float = _setting(
         10.0, "how long to wait for a resident's answer to 'where exactly?' before filing with 位置待核实")
     merge_window_hours: float = _setting(72.0, "the same problem reported again in the grid within this window joins the open case")
+    group_min_interval_seconds: float = _setting(3.0, "at most one bot message per this many seconds in one group")
+    account_messages_per_minute: int = _setting(20, "at most this many messages a minute from one bot account")
+    resident_replies_per_10min: int = _setting(5, "at most this many replies to one resident in 10 minutes")
+    group_replies_per_10min: int = _setting(30, "at most this many replies in one group in 10 minutes")
+    repeat_answer_minutes: float = _setting(
+        10.0, "the same FAQ answered in the same group this recently is pointed to, not pasted again")
+    max_message_chars: int = _setting(500, "longer replies are split at sentence ends into several messages")
+    ignore_user_ids: str = _setting("", "accounts whose messages are ignored (other bots), comma-separated")
     outbox_retry_seconds: float = _setting(5.0, "first retry delay for an undelivered message (doubles each time)")
     outbox_max_delay_seconds: float = _setting(600.0, "upper bound of the retry delay")
     onebot_access_token: str = _setting("", "OneBot v11 access token (secret)", secret=True)

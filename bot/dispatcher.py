@@ -18,6 +18,8 @@ from bot.cases import preview_number
 from bot.casework import CaseDesk
 from bot.chat_commands import run_command
 from bot.clock import Clock
+from bot.config import Settings
+from bot.manners import SIGNATURE, is_ours
 from bot.messages import Incoming
 from bot.registry import GroupInfo, Person, find_group, note_unknown_group, responders
 from intents.classify import Decision, Understanding
@@ -40,12 +42,14 @@ class Plan:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, clock: Clock, understanding: Understanding, desk: CaseDesk, location_wait_minutes: float = 10):
+    def __init__(self, db: Database, clock: Clock, understanding: Understanding, desk: CaseDesk, settings: Settings):
         self.db = db
         self.clock = clock
         self.understanding = understanding
         self.desk = desk
-        self.location_wait = timedelta(minutes=location_wait_minutes)
+        self.settings = settings
+        self.location_wait = timedelta(minutes=settings.location_wait_minutes)
+        self.ignored = frozenset(u.strip() for u in settings.ignore_user_ids.split(",") if u.strip())
 
     # -- the one entry point ------------------------------------------------------------------
     def handle(self, msg: Incoming) -> list[int]:
@@ -103,6 +107,8 @@ class Dispatcher:
 
     # -- deciding and recording -------------------------------------------------------------------
     def _respond(self, msg: Incoming) -> tuple[str, list[int | None]]:
+        if self._from_a_bot(msg):
+            return "ignored", []
         group = find_group(self.db, msg.channel, msg.group_id) if msg.group_id else None
         if msg.group_id and group is None and msg.channel in ("qq", "wechat"):
             note_unknown_group(self.db, msg.channel, msg.group_id, self.clock.iso())
@@ -161,7 +167,10 @@ class Dispatcher:
             if plan.location is None:
                 return self._ask_location(msg, d.category)
             return self._file(plan.group, msg, d.category, plan.location)
-        queued = [self._reply(msg, plan.reply)] if plan.reply else []
+        reply = plan.reply
+        if d.intent == "faq" and self._answered_lately(msg, reply):
+            reply = replies.answered_above(d.faq.question)
+        queued = [self._reply(msg, reply)] if reply else []
         if d.intent == "faq":
             kb.count_hit(self.db, d.faq.id, self.clock.iso())
         elif d.suggestions:
@@ -220,6 +229,35 @@ class Dispatcher:
             self.desk.add_attachments(row[0], msg.attachments)
         return []
 
+    # -- manners ------------------------------------------------------------------------------------------
+    def _from_a_bot(self, msg: Incoming) -> bool:
+        """Our own messages (signed, or echoed back by the platform) and listed bots' are never answered."""
+        if is_ours(msg.text) or msg.user_id in self.ignored:
+            return True
+        if not msg.group_id or len(msg.text) < 20:
+            return False
+        since = self.clock.iso(self.clock.now() - timedelta(minutes=30))
+        return self.db.execute(
+            "SELECT 1 FROM outbox WHERE kind = 'group' AND target = ? AND created_at >= ? AND text = ? LIMIT 1",
+            [msg.group_id, since, msg.text.strip() + SIGNATURE]).fetchone() is not None
+
+    def _answered_lately(self, msg: Incoming, answer: str) -> bool:
+        if not msg.group_id:
+            return False
+        since = self.clock.iso(self.clock.now() - timedelta(minutes=self.settings.repeat_answer_minutes))
+        return self.db.execute(
+            "SELECT 1 FROM outbox WHERE kind = 'group' AND target = ? AND created_at >= ? AND text LIKE ? LIMIT 1",
+            [msg.group_id, since, answer[:60].replace("%", "") + "%"]).fetchone() is not None
+
+    def _over_budget(self, msg: Incoming) -> bool:
+        """Per-resident and per-group reply budgets over the last 10 minutes: one person cannot make us flood."""
+        since = self.clock.iso(self.clock.now() - timedelta(minutes=10))
+        to_group, to_resident = self.db.execute(
+            "SELECT count(*), sum(mention_user_id = ?) FROM outbox WHERE kind = 'group' AND target = ? "
+            "AND created_at >= ? AND reply_to IS NOT NULL", [msg.user_id, msg.group_id, since]).fetchone()
+        return (to_group >= self.settings.group_replies_per_10min
+                or (to_resident or 0) >= self.settings.resident_replies_per_10min)
+
     # -- follow-ups ---------------------------------------------------------------------------------------
     def _followup(self, msg: Incoming) -> dict | None:
         rows = list(self.db.query(
@@ -247,8 +285,12 @@ class Dispatcher:
     def _reply(self, msg: Incoming, text: str, purpose: str = "answer") -> int | None:
         """One reply per message and purpose: a repeat of the same message queues nothing twice."""
         kind = "group" if msg.group_id else "private"
+        if kind == "group" and self._over_budget(msg):
+            log.info("reply to %s in %s held back: reply budget used up", msg.user_id, msg.group_id)
+            return None
         return outbox.enqueue(
             self.db, self.clock, kind=kind, channel=msg.channel, target=msg.group_id or msg.user_id, text=text,
             dedupe_key=f"reply:{purpose}:{msg.channel}:{msg.message_id}", reply_to=msg.message_id,
             mention_user_id=msg.user_id if msg.group_id else None, mention_name=msg.user_name or None,
+            max_chars=self.settings.max_message_chars,
         )

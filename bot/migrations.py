@@ -143,3 +143,9 @@ def m003_case_loop(db: Database) -> None:
                          ("rated_at", str), ("reopened", int), ("reminded_at", str), ("escalated_at", str)):
         cases.add_column(column, kind)
     cases.create_index(["grid", "category", "state"])
+
+
+@migrations()
+def m004_outbox_by_target(db: Database) -> None:
+    # Per-group and per-resident reply budgets count recent replies by target.
+    db["outbox"].create_index(["kind", "target", "created_at"])

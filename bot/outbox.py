@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from bot.clock import Clock
 from bot.messages import Outgoing
+from bot.manners import Governor, signed, split_long
 from bot.privacy import mask_personal_numbers
 
 log = logging.getLogger(__name__)
@@ -18,18 +19,31 @@ log = logging.getLogger(__name__)
 def enqueue(
     db: Database, clock: Clock, *, kind: str, channel: str, target: str, text: str, dedupe_key: str,
     reply_to: str | None = None, mention_user_id: str | None = None, mention_name: str | None = None,
+    max_chars: int = 500,
 ) -> int | None:
-    """Queue one message (inside the caller's transaction); a repeated dedupe_key queues nothing."""
+    """Queue one message (inside the caller's transaction); a repeated dedupe_key queues nothing.
+
+    Group messages are masked (no phone or ID numbers), signed (so bots never answer bots) and, when long,
+    split at sentence ends; the first part carries the reply/mention. Returns the first part's id."""
+    parts = [text]
     if kind == "group":
-        text = mask_personal_numbers(text)
+        parts = [signed(p) for p in split_long(mask_personal_numbers(text), max_chars)]
     now = clock.iso()
-    cursor = db.execute(
-        "INSERT INTO outbox (kind, channel, target, text, reply_to, mention_user_id, mention_name, dedupe_key, "
-        "created_at, state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?) "
-        "ON CONFLICT (dedupe_key) DO NOTHING",
-        [kind, channel, target, text, reply_to, mention_user_id, mention_name, dedupe_key, now, now],
-    )
-    return cursor.lastrowid if cursor.rowcount else None
+    first = None
+    for number, part in enumerate(parts):
+        key = dedupe_key if number == 0 else f"{dedupe_key}#{number + 1}"
+        cursor = db.execute(
+            "INSERT INTO outbox (kind, channel, target, text, reply_to, mention_user_id, mention_name, dedupe_key, "
+            "created_at, state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?) "
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+            [kind, channel, target, part, reply_to if number == 0 else None, mention_user_id if number == 0 else None,
+             mention_name if number == 0 else None, key, now, now],
+        )
+        if number == 0:
+            first = cursor.lastrowid if cursor.rowcount else None
+            if first is None:
+                return None
+    return first
 
 
 def _outgoing(row: dict) -> Outgoing:
@@ -63,20 +77,28 @@ def mark_failed(db: Database, clock: Clock, item_id: int, error: str, first_dela
                    [attempts, next_at, error[:500], item_id])
 
 
-def backlog(db: Database) -> int:
-    return db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+def backlog(db: Database, channels: set[str] | None = None) -> int:
+    """Undelivered items (on the given channels only, if named)."""
+    if channels is None:
+        return db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+    names = sorted(channels)
+    return db.execute(f"SELECT count(*) FROM outbox WHERE state = 'pending' AND channel IN ({','.join('?' * len(names))})",
+                      names).fetchone()[0]
 
 
 async def deliver_due(
     db: Database, clock: Clock, send: Callable[[Outgoing], Awaitable[None]], channels: set[str],
-    first_delay: float = 5.0, max_delay: float = 600.0,
+    first_delay: float = 5.0, max_delay: float = 600.0, governor: Governor | None = None,
 ) -> int:
-    """Send what is due on the given channels; returns how many were delivered."""
+    """Send what is due on the given channels, as fast as the governor allows; returns how many were delivered."""
     delivered = 0
-    blocked: set[tuple[str, str]] = set()  # a recipient whose earlier message failed waits: order is kept
+    blocked: set[tuple[str, str]] = set()  # a recipient whose earlier message failed or must wait: order is kept
     for item in due(db, clock, channels):
         recipient = (item.channel, item.target)
         if recipient in blocked:
+            continue
+        if governor is not None and governor.wait(item.channel, item.kind, item.target) > 0:
+            blocked.add(recipient)  # not a failure: it goes in a later round
             continue
         try:
             await send(item)
@@ -86,6 +108,8 @@ async def deliver_due(
             blocked.add(recipient)
             continue
         mark_sent(db, clock, item.id)
+        if governor is not None:
+            governor.sent(item.channel, item.kind, item.target)
         delivered += 1
     return delivered
 

@@ -21,6 +21,10 @@ def faq_answer(answer: str) -> str:
     return answer
 
 
+def answered_above(question: str) -> str:
+    return f"这个问题（{question}）刚刚在群里回答过，请往上翻看小助手的回复；还有疑问可以 @我 或联系网格员。"
+
+
 def case_filed(case_id: str, label: str, responders: list[Person], due: datetime) -> str:
     who = f"本网格网格员{names(responders)}" if responders else "社区工作人员"
     return (

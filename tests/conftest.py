@@ -22,6 +22,13 @@ from bot.messages import Incoming
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def plain(text: str) -> str:
+    """A sent text without the bot's invisible signature."""
+    from bot.manners import SIGNATURE
+
+    return text.replace(SIGNATURE, "")
+
+
 class Harness:
     """Drive the whole bot as a chat channel would: push a message, deliver the outbox, read what was sent."""
 
@@ -53,7 +60,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(db=str(tmp_path / "bot.db"))
+    # No pacing in tests that send many messages in one fake second; tests of the pacing itself set it.
+    return Settings(db=str(tmp_path / "bot.db"), group_min_interval_seconds=0, account_messages_per_minute=100_000,
+                    resident_replies_per_10min=1000, group_replies_per_10min=1000, repeat_answer_minutes=0)
 
 
 @pytest.fixture

@@ -1,0 +1,109 @@
+"""Group manners: no bot-to-bot loops, paced sending, no floods, no pasting the same answer twice."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from bot.app import Bot
+from bot.channels.memory import MemoryChannel
+from bot.manners import SIGNATURE, split_long
+from tests.conftest import Harness, plain
+
+QUESTION = "房屋征收的补偿标准是怎么确定的？"
+
+
+@pytest.fixture
+def polite(settings, clock):
+    """A bot with the shipped (conservative) manners, not the test defaults."""
+    defaults = type(settings)()
+    instance = Bot(replace(settings, group_min_interval_seconds=defaults.group_min_interval_seconds,
+                           account_messages_per_minute=defaults.account_messages_per_minute,
+                           resident_replies_per_10min=defaults.resident_replies_per_10min,
+                           group_replies_per_10min=defaults.group_replies_per_10min,
+                           repeat_answer_minutes=defaults.repeat_answer_minutes), clock=clock)
+    channel = MemoryChannel()
+    instance.add_channel(channel)
+    yield Harness(instance, channel)
+    instance.close()
+
+
+def test_every_group_message_is_signed_and_signed_messages_are_never_answered(chat):
+    sent = chat.say(QUESTION, mention=True)
+    assert sent[0].text.endswith(SIGNATURE)
+    # Another instance of this bot in the same group sees our answer: it must not answer it.
+    assert chat.say(sent[0].text, user="bot-2", name="网格小助手2", mention=True) == []
+    # The platform echoes our own message back without the signature: still ours.
+    assert chat.say(plain(sent[0].text), user="bot-2", name="网格小助手2") == []
+
+
+def test_listed_bots_are_ignored(settings, clock):
+    bot = Bot(replace(settings, ignore_user_ids="99887766, 11223344"), clock=clock)
+    channel = MemoryChannel()
+    bot.add_channel(channel)
+    harness = Harness(bot, channel)
+    assert harness.say(QUESTION, mention=True, user="99887766") == []
+    assert harness.say(QUESTION, mention=True, user="5555")
+    bot.close()
+
+
+def test_replies_to_one_group_are_paced(polite, clock):
+    polite.bot.handle(polite.message(QUESTION, mention=True))
+    polite.bot.handle(polite.message("物业费的收费标准是怎么定的？", mention=True, user="222"))
+    asyncio.run(polite.bot.deliver())
+    assert len(polite.channel.sent) == 1
+    clock.advance(seconds=1)
+    asyncio.run(polite.bot.deliver())
+    assert len(polite.channel.sent) == 1
+    clock.advance(seconds=3)
+    asyncio.run(polite.bot.deliver())
+    assert len(polite.channel.sent) == 2
+
+
+def test_one_resident_cannot_make_the_bot_flood_the_group(polite, clock):
+    questions = ["维修资金怎么申请使用？", "业委会怎么成立？", QUESTION, "三供一业是什么意思？", "物业费的收费标准是怎么定的？",
+                 "不交物业费会怎么样？", "垃圾分类分哪几类？", "不动产证怎么办理？"] * 3
+    for text in questions:
+        polite.bot.handle(polite.message(text, mention=True))
+        clock.advance(seconds=5)
+    for _ in range(30):
+        asyncio.run(polite.bot.deliver())
+        clock.advance(seconds=5)
+    to_flooder = [s for s in polite.channel.sent if s.mention_user_id == "30003000"]
+    assert 1 <= len(to_flooder) <= polite.bot.settings.resident_replies_per_10min
+    # Another resident is still answered.
+    clock.advance(seconds=5)
+    assert polite.say("三供一业是什么意思？", mention=True, user="4040", name="新邻居")
+
+
+def test_the_same_answer_is_not_pasted_twice_in_a_short_time(polite, clock):
+    first = polite.say(QUESTION, mention=True)
+    clock.advance(seconds=30)
+    second = polite.say(QUESTION, mention=True, user="333", name="另一位")
+    assert len(plain(second[0].text)) < len(plain(first[0].text)) and "刚刚在群里回答过" in second[0].text
+    clock.advance(minutes=15)
+    third = polite.say(QUESTION, mention=True, user="444", name="第三位")
+    assert plain(third[0].text) == plain(first[0].text)
+
+
+def test_long_replies_are_split_at_sentence_ends():
+    text = "第一句话。" * 60 + "最后一句！"
+    parts = split_long(text, 100)
+    assert "".join(parts) == text
+    assert all(len(p) <= 100 and p.endswith(("。", "！")) for p in parts)
+    assert split_long("短句。", 100) == ["短句。"]
+    assert all(len(p) <= 50 for p in split_long("没" * 180, 50))
+
+
+def test_a_long_answer_goes_out_as_several_messages_in_order(settings, clock):
+    bot = Bot(replace(settings, max_message_chars=60), clock=clock)
+    channel = MemoryChannel()
+    bot.add_channel(channel)
+    sent = Harness(bot, channel).say(QUESTION, mention=True)
+    assert len(sent) > 1
+    assert sent[0].reply_to and all(s.reply_to is None for s in sent[1:])
+    answer = next(iter(bot.db.query("SELECT answer FROM faq WHERE hits = 1")))["answer"]
+    assert "".join(plain(s.text) for s in sent) == "".join(answer.split())
+    bot.close()
