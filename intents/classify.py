@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +21,14 @@ _QUESTION = re.compile(
 )
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 _CLAUSE_END = re.compile(r"[,.;!?。，；！？~…\s]+")
+
+
+def _return_free_memory() -> None:
+    """Building an index churns through many small objects; give the freed heap back to the system (glibc)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,7 @@ class Understanding:
     def reload(self, entries: list[FaqEntry]) -> None:
         """Swap in a new knowledge base; the old index serves until the new one is complete."""
         self.index = FaqIndex(entries, self.segmenter)
+        _return_free_memory()
 
     def _candidates(self, norm: str, words: tuple[str, ...]) -> list[Candidate]:
         """Match the whole message, and also its question clause alone: a long story dilutes every score."""

@@ -46,23 +46,23 @@ class Words:
     """Find lexicon words in text; longer problem words also match with a few characters between their parts
     (油烟直排 ~ 油烟直接往楼上排)."""
 
-    _NO_STOP = "[^,.!?;，。！？；]"
+    _GAP = "[^,.!?;，。！？；]{0,%d}?"
 
     def __init__(self, words, gapped: bool = False):
-        self.words = sorted({w for w in words if w}, key=len, reverse=True)
-        parts = []
-        for i, word in enumerate(self.words):
-            if gapped and len(word) >= 4:
-                body = re.escape(word[:2]) + f"{self._NO_STOP}{{0,5}}?" + f"{self._NO_STOP}{{0,2}}?".join(map(re.escape, word[2:]))
-            else:
-                body = re.escape(word)
-            parts.append(f"(?P<w{i}>{body})")
-        self._re = re.compile("|".join(parts)) if parts else None
+        words = sorted({w for w in words if w}, key=len, reverse=True)
+        self._exact = re.compile("|".join(map(re.escape, words))) if words else None
+        # Gapped forms are checked only when their first two characters occur: a cheap filter before a regex.
+        self._gapped: dict[str, list[tuple[str, re.Pattern]]] = {}
+        for word in (w for w in words if gapped and len(w) >= 4):
+            body = re.escape(word[:2]) + self._GAP % 5 + (self._GAP % 2).join(map(re.escape, word[2:]))
+            self._gapped.setdefault(word[:2], []).append((word, re.compile(body)))
 
     def find(self, text: str) -> tuple[str, ...]:
-        if self._re is None:
-            return ()
-        return tuple(dict.fromkeys(self.words[int(m.lastgroup[1:])] for m in self._re.finditer(text)))
+        found = self._exact.findall(text) if self._exact else []
+        for head, forms in self._gapped.items():
+            if head in text:
+                found += [word for word, pattern in forms if word not in found and pattern.search(text)]
+        return tuple(dict.fromkeys(found))
 
 
 class ComplaintDetector:

@@ -9,6 +9,7 @@ over the shortlist, so two close candidates share the confidence. Its weights ar
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -18,8 +19,9 @@ from intents.segment import Segmenter, pinyin_of
 from intents.thesaurus import synonyms_of
 from knowledge.entry import FaqEntry
 
-SHORTLIST = 12
+SHORTLIST = 8
 SOFT = 0.8  # a word matched through a synonym or an abbreviation counts a little less than the word itself
+ANSWER_CHARS = 160
 ANSWER_VOTE = 0.3  # words found only in an entry's answer still point to it, weakly
 FEATURES = ("ratio", "pinyin", "partial", "bigram", "tfidf", "query_cover", "phrasing_cover", "keywords",
             "answer_cover", "unknown", "length", "topic")
@@ -29,9 +31,9 @@ WEIGHTS = (-11.374, 4.750, 5.097, -1.437, -0.796, 5.215, 4.053, 0.090, -0.559, 3
 
 @dataclass(frozen=True, slots=True)
 class Phrasing:
-    words: tuple[str, ...]  # content words, canonical
+    words: frozenset[str]  # content words, canonical
     text: str  # content words joined: what character similarity is computed on
-    pinyin: str
+    mass: float = 1.0  # the IDF weight of its words, set once the index knows the IDF
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,8 @@ def with_confidences(candidates: list[Candidate]) -> list[Candidate]:
     top = max(max(c.logit for c in candidates), 0.0)
     weights = [math.exp(c.logit - top) for c in candidates]
     total = sum(weights) + math.exp(-top)
-    scored = [replace(c, score=round(100 * w / total, 1)) for c, w in zip(candidates, weights, strict=True)]
+    scored = [Candidate(c.entry, c.logit, c.features, c.best_phrasing, round(100 * w / total, 1))
+              for c, w in zip(candidates, weights, strict=True)]
     return sorted(scored, key=lambda c: c.logit, reverse=True)
 
 
@@ -71,7 +74,6 @@ class FaqIndex:
 
         self.phrasings: list[list[Phrasing]] = []
         self.keywords: list[list[frozenset[str]]] = []
-        self.entry_words: list[frozenset[str]] = []
         postings: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
             phrasings = [self._phrasing(t) for t in (entry.question, *entry.similar)]
@@ -80,36 +82,50 @@ class FaqIndex:
             words = frozenset({w for p in phrasings for w in p.words} | {w for k in keywords for w in k})
             self.phrasings.append(phrasings)
             self.keywords.append(keywords)
-            self.entry_words.append(words)
             for word in words:
                 postings[word].add(index)
-        self.answer_words = [
-            frozenset(segmenter.content(segmenter.cut(f"{e.category} {e.answer}", repair=False))) for e in self.entries
-        ]
         answer_postings: dict[str, set[int]] = defaultdict(set)
-        for index, words in enumerate(self.answer_words):
-            for word in words:
+        for index, entry in enumerate(self.entries):
+            # The answer's opening says what it is about; the rest adds time, not evidence.
+            for word in set(segmenter.content(segmenter.cut(f"{entry.category} {entry.answer[:ANSWER_CHARS]}", False))):
                 answer_postings[word].add(index)
-        self.answer_postings = {w: frozenset(ids) for w, ids in answer_postings.items()}
+        # A word in more than a twentieth of the answers says little about any one of them: not indexed.
+        common = max(20, len(self.entries) // 20)
+        self.answer_postings = {w: frozenset(ids) for w, ids in answer_postings.items() if len(ids) <= common}
         self.postings = {w: frozenset(ids) for w, ids in postings.items()}
         self.abbreviations = _abbreviation_index(self.postings)
         n = max(len(self.entries), 1)
         self.idf = {w: math.log(1 + n / len(ids)) for w, ids in self.postings.items()}
         self.max_idf = math.log(1 + n)
         self.answer_idf = {w: math.log(1 + n / len(ids)) for w, ids in self.answer_postings.items()}
+        self.phrasings = [[replace(p, mass=sum(self.idf[w] for w in p.words) or 1.0) for p in ps] for ps in self.phrasings]
         # Character uni- and bigram TF-IDF over each entry's phrasings: robust to words jieba cuts differently.
+        # Vectors are stored compactly (gram numbers and weights in arrays): 10,000 entries hold a million grams.
         grams = [_char_grams("".join(p.text for p in ps)) for ps in self.phrasings]
         df: dict[str, int] = defaultdict(int)
         for counts in grams:
             for gram in counts:
                 df[gram] += 1
-        self.gram_idf = {g: math.log(1 + n / c) for g, c in df.items()}
-        self.gram_vectors = [_normalise({g: c * self.gram_idf[g] for g, c in counts.items()}) for counts in grams]
+        self.gram_ids = {g: i for i, g in enumerate(df)}
+        self.gram_idf = array("f", (math.log(1 + n / c) for c in df.values()))
+        self.gram_vectors = [self._vector(counts) for counts in grams]
+        segmenter.forget_texts()
+
+    def _vector(self, counts: dict[str, int]) -> tuple[array, array]:
+        ids = [self.gram_ids[g] for g in counts]
+        weights = [c * self.gram_idf[i] for i, c in zip(ids, counts.values(), strict=True)]
+        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+        return array("I", ids), array("f", (w / norm for w in weights))
+
+    def _query_vector(self, text: str) -> dict[int, float]:
+        counts = {self.gram_ids[g]: c for g, c in _char_grams(text).items() if g in self.gram_ids}
+        weights = {i: c * self.gram_idf[i] for i, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {i: w / norm for i, w in weights.items()}
 
     def _phrasing(self, text: str) -> Phrasing:
         words = self.segmenter.content(self.segmenter.cut(text, repair=False))
-        joined = "".join(words)
-        return Phrasing(words, joined, pinyin_of(joined))
+        return Phrasing(frozenset(words), "".join(words))
 
     def weight(self, word: str) -> float:
         # A word the knowledge base never uses weighs like a rare one: it is evidence of another topic.
@@ -150,37 +166,37 @@ class FaqIndex:
         text = "".join(next(iter(soft[w])) if len(soft.get(w, ())) == 1 else w for w in words)
         mass = sum(self.weight(w) for w in query)
         unknown = sum(self.weight(w) for w in query if w not in self.postings and w not in soft)
-        query_grams = _normalise({g: c * self.gram_idf.get(g, 0.0) for g, c in _char_grams(text).items()})
+        query_grams = self._query_vector(text)
         context = (text, pinyin_of(text), query, soft, mass, unknown, answer_mass, query_grams)
         return with_confidences([self._candidate(i, *context) for i in shortlist])
 
     def _candidate(self, index: int, text: str, pinyin: str, words: set[str], soft: dict[str, frozenset[str]],
-                   mass: float, unknown: float, answer_mass: float, query_grams: dict[str, float]) -> Candidate:
-        entry_words = self.entry_words[index]
-        matched = words & entry_words
-        soft_matched = {w: found & entry_words for w, found in soft.items() if found & entry_words}
+                   mass: float, unknown: float, answer_mass: float, query_grams: dict[int, float]) -> Candidate:
+        postings = self.postings
+        matched = {w for w in words if index in postings.get(w, ())}
+        soft_matched = {w: hits for w, found in soft.items() if (hits := {o for o in found if index in postings[o]})}
         words = words | {other for found in soft_matched.values() for other in found}
-        best = (-1.0, 0.0, 0.0, 0.0, self.phrasings[index][0])
+        best = (-1.0, 0.0, 0.0, self.phrasings[index][0])
+        idf = self.idf
         for phrasing in self.phrasings[index]:
             ratio = fuzz.ratio(text, phrasing.text) / 100
-            p_words = set(phrasing.words)
-            p_mass = sum(self.idf[w] for w in p_words) or 1.0
-            p_cover = sum(self.idf[w] for w in p_words & words) / p_mass
+            p_cover = sum(idf[w] for w in phrasing.words & words) / phrasing.mass
             if ratio + p_cover > best[0]:
-                best = (ratio + p_cover, ratio, p_cover, fuzz.ratio(pinyin, phrasing.pinyin) / 100, phrasing)
-        _, ratio, p_cover, py, phrasing = best
+                best = (ratio + p_cover, ratio, p_cover, phrasing)
+        _, ratio, p_cover, phrasing = best
+        py = fuzz.ratio(pinyin, pinyin_of(phrasing.text)) / 100
         keywords = self.keywords[index]
         features = {
             "ratio": ratio,
             "pinyin": py,
             "partial": fuzz.partial_ratio(phrasing.text, text) / 100 if text and phrasing.text else 0.0,
             "bigram": _dice(text, phrasing.text),
-            "tfidf": sum(v * self.gram_vectors[index].get(g, 0.0) for g, v in query_grams.items()),
+            "tfidf": sum(query_grams.get(g, 0.0) * w for g, w in zip(*self.gram_vectors[index], strict=True)),
             "query_cover": (sum(self.weight(w) for w in matched) + SOFT * sum(self.weight(w) for w in soft_matched)) / mass
             if mass else 0.0,
             "phrasing_cover": p_cover,
             "keywords": sum(1 for k in keywords if k <= words) / len(keywords) if keywords else 0.0,
-            "answer_cover": sum(self.answer_idf[w] for w in words & self.answer_words[index]) / answer_mass
+            "answer_cover": sum(self.answer_idf[w] for w in words if index in self.answer_postings.get(w, ())) / answer_mass
             if answer_mass else 0.0,
             "unknown": unknown / mass if mass else 0.0,
             "length": math.log1p(len(words)),
@@ -197,11 +213,6 @@ def _char_grams(text: str) -> dict[str, int]:
         if i + 1 < len(text):
             counts[text[i : i + 2]] += 1
     return counts
-
-
-def _normalise(vector: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
-    return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
 def _bigrams(text: str) -> set[str]:

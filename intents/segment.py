@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import marshal
 import os
 import re
 import tempfile
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import jieba
-from pypinyin import Style, lazy_pinyin
 
 from knowledge.lexicon import Lexicon
 
@@ -23,26 +24,54 @@ _CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir())
 _CACHE_DIR.mkdir(parents=True, exist_ok=True)
 
 
-@lru_cache(maxsize=65536)
-def pinyin_of(text: str) -> str:
-    """Toneless pinyin, syllables joined by spaces: 物业费 -> 'wu ye fei'."""
-    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)))
+def _toneless(syllable: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", syllable) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1)
-def _base_dictionary() -> tuple[dict[str, int], int]:
-    """jieba's main dictionary, loaded once per process (its cache file still takes ~0.8 s to read)."""
-    base = jieba.Tokenizer()
-    base.tmp_dir = str(_CACHE_DIR)
-    base.initialize()
-    return base.FREQ, base.total
+def _pinyin_table() -> dict[str, str]:
+    """Each character's most common reading, toneless. pypinyin's full table costs ~57 MB of memory, so the
+    small table drawn from it is kept in a cache file and the big one is read only when that file is missing."""
+    path = _CACHE_DIR / "pinyin-v1.marshal"
+    try:
+        return marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    table = {chr(code): _toneless(readings.split(",")[0]) for code, readings in pinyin_dict.items()}
+    scratch = path.with_suffix(f".{os.getpid()}.tmp")
+    scratch.write_bytes(marshal.dumps(table))
+    scratch.replace(path)
+    return table
 
 
-def _tokenizer() -> jieba.Tokenizer:
-    """A fresh tokenizer sharing nothing mutable with others: a copy of the main dictionary."""
-    freq, total = _base_dictionary()
+_SYLLABLE = re.compile(r"[a-z]+|[^\sa-z]")  # a run of Latin letters (typed pinyin: 强chai) is one syllable
+
+
+def _char_pinyin(char: str) -> str:
+    return _pinyin_table().get(char, char)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_of(text: str) -> str:
+    """Toneless pinyin, one syllable per character, joined by spaces: 物业费 -> 'wu ye fei'.
+
+    Character by character (each character's most common reading): the same character always sounds the same
+    on both sides of a comparison, and it is many times faster than reading whole phrases."""
+    return " ".join(_char_pinyin(t) if len(t) == 1 else t for t in _SYLLABLE.findall(text))
+
+
+_loaded_userdicts: set[str] = set()
+
+
+@lru_cache(maxsize=1)
+def _shared_tokenizer() -> jieba.Tokenizer:
+    """One jieba tokenizer per process: its dictionary is ~45 MB and takes ~0.8 s to load. Every segmenter adds
+    its words to it; a word added for one knowledge base does no harm to another."""
     tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(freq), total, True
+    tokenizer.tmp_dir = str(_CACHE_DIR)
+    tokenizer.initialize()
     return tokenizer
 
 
@@ -50,8 +79,10 @@ class Segmenter:
     """Words in, canonical terms out; knows nothing of the knowledge base until `learn_vocabulary`."""
 
     def __init__(self, lexicon: Lexicon):
-        self._jieba = _tokenizer()
-        self._jieba.load_userdict(str(lexicon.userdict))
+        self._jieba = _shared_tokenizer()
+        if str(lexicon.userdict) not in _loaded_userdicts:
+            self._jieba.load_userdict(str(lexicon.userdict))
+            _loaded_userdicts.add(str(lexicon.userdict))
         self.synonyms = lexicon.synonyms
         for word in {*lexicon.synonyms, *lexicon.synonyms.values()}:
             if len(word) > 1:
@@ -64,9 +95,14 @@ class Segmenter:
         return (self._jieba.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
 
     def add_words(self, words) -> None:
+        added = False
         for word in words:
             if 1 < len(word) <= 12 and not self._jieba.FREQ.get(word):
                 self._jieba.add_word(word, freq=1500)
+                added = True
+        if added:  # texts cut before may be cut differently now
+            self.raw_cut.cache_clear()
+            self.cut.cache_clear()
 
     def learn_vocabulary(self, words: set[str]) -> None:
         """Words of the knowledge base: misspellings that sound like one of them are repaired to it."""
@@ -78,14 +114,21 @@ class Segmenter:
         self._by_pinyin = by_pinyin
         self.cut.cache_clear()
 
-    def raw_cut(self, text: str) -> list[str]:
-        return [w for w in self._jieba.lcut(text) if _WORDLIKE.match(w)]
+    def forget_texts(self) -> None:
+        """Empty the caches: they are for residents' messages, not for a knowledge base's own text."""
+        self.raw_cut.cache_clear()
+        self.cut.cache_clear()
+        pinyin_of.cache_clear()
+
+    @lru_cache(maxsize=65536)
+    def raw_cut(self, text: str) -> tuple[str, ...]:
+        return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
     @lru_cache(maxsize=8192)
     def cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
         """All words (stop words included), canonical and (for residents' text) typo-repaired, in order."""
         words = self.raw_cut(text)
-        return tuple(self.synonyms.get(w, w) for w in (self._repair(words) if repair else words))
+        return tuple(self.synonyms.get(w, w) for w in (self._repair(list(words)) if repair else words))
 
     def content(self, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w for w in words if w not in self.stopwords)
@@ -106,15 +149,16 @@ class Segmenter:
         pos = 0
         while pos < len(text):
             # Windows that end where a word ends first: they repair the least (争收|补偿标准, not 争收补偿|标准).
-            for size in sorted((4, 3, 2), key=lambda n: (pos + n not in ends.values(), -n)):
-                piece = text[pos : pos + size]
-                if (len(piece) < size or piece in self._vocabulary or self._is_known_phrase(pos, piece, ends, text)
-                        or self._splits_common_word(pos + size, starts, text)):
+            word_ends = {e for e in ends.values() if pos < e <= pos + 8}
+            for end in sorted({*(pos + n for n in (2, 3, 4)), *word_ends}, key=lambda e: (e not in word_ends, pos - e)):
+                piece = text[pos:end]
+                if (end > len(text) or not 2 <= len(pinyin_of(piece).split()) <= 4 or piece in self._vocabulary
+                        or self._is_known_phrase(pos, piece, ends, text) or self._splits_common_word(end, starts, text)):
                     continue
                 target = self._by_pinyin.get(pinyin_of(piece))
                 if target and target != piece:
                     out.append(target)
-                    pos += size
+                    pos = end
                     break
             else:
                 end = ends.get(pos) or min((e for e in ends if e > pos), default=len(text))

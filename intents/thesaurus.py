@@ -21,9 +21,11 @@ def synonym_groups() -> dict[str, tuple[frozenset[str], ...]]:
     def walk(node) -> None:
         for key, branch in node.get("sub", {}).items():
             if isinstance(branch, list):
-                if key.endswith("=") and 1 < len(branch) <= MAX_GROUP:
-                    group = frozenset(branch)
-                    for word in branch:
+                # Only words of two or more characters: single characters are too ambiguous to stand in.
+                words = [w for w in branch if len(w) > 1]
+                if key.endswith("=") and 1 < len(words) <= MAX_GROUP:
+                    group = frozenset(words)
+                    for word in words:
                         groups[word].append(group)
             else:
                 walk(branch)
