@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
+from collections import deque
 
 from bot import kb, outbox
 from bot.channels.base import Channel
@@ -46,7 +48,7 @@ class Bot:
     def __init__(self, settings: Settings, clock: Clock | None = None, seed: bool = True):
         self.settings = settings
         self.clock = clock or Clock(settings.timezone)
-        self.db = open_db(settings.db_path if settings.db != ":memory:" else ":memory:")
+        self.db = open_db(settings.db_path if settings.db != ":memory:" else ":memory:", settings.db_busy_timeout)
         if seed:
             seed_defaults(self.db, self.clock)
         self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings))
@@ -59,6 +61,7 @@ class Bot:
         self.metrics = Metrics()
         self.metrics.gauges["outbox_backlog"] = lambda: outbox.backlog(self.db)
         self._outbox_wakeup = asyncio.Event()
+        self._unstored: deque[Incoming] = deque(maxlen=10_000)  # arrived while the store was unavailable
 
     def add_channel(self, channel: Channel) -> None:
         for name in channel.names:
@@ -92,7 +95,28 @@ class Bot:
         return queued
 
     async def on_message(self, msg: Incoming) -> None:
-        self.handle(msg)
+        try:
+            self.handle(msg)
+        except sqlite3.OperationalError as exc:
+            # Locked by another process, disk full, I/O error: say so plainly and try again shortly.
+            log.error("数据库暂不可用（%s）：消息 %s/%s 稍后重试", exc, msg.channel, msg.message_id)
+            self.metrics.count("store_errors")
+            self._unstored.append(msg)
+
+    def retry_unstored(self) -> int:
+        """Handle what could not be stored or finished while the store was unavailable; stop at the next error."""
+        if not self._unstored:
+            return 0
+        done = 0
+        try:
+            self.dispatcher.resume()
+            while self._unstored:
+                self.handle(self._unstored[0])
+                self._unstored.popleft()
+                done += 1
+        except sqlite3.OperationalError as exc:
+            log.error("数据库仍不可用（%s）：%d 条消息等待重试", exc, len(self._unstored))
+        return done
 
     async def _send(self, item: Outgoing) -> None:
         await self.channels[item.channel].send(item)
@@ -124,7 +148,10 @@ class Bot:
     async def run_outbox(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
+                self.retry_unstored()
                 await self.deliver()
+            except sqlite3.OperationalError as exc:
+                log.error("数据库暂不可用（%s）：发件箱稍后重试", exc)
             except Exception:
                 log.exception("outbox delivery round failed")
             self._outbox_wakeup.clear()

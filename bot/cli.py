@@ -183,6 +183,28 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_db(args) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup, check, restore
+
+    db_path = _settings(args).db_path
+    try:
+        if args.action == "backup":
+            size = backup(db_path, Path(args.file))
+            print(f"已备份到 {args.file}（{size / 1024:.0f} KB）")
+        elif args.action == "restore":
+            restore(Path(args.file), db_path)
+            print(f"已从 {args.file} 恢复到 {db_path}")
+        else:
+            check(Path(args.file) if args.file else db_path)
+            print("数据库完好")
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_bot.py", description="网格小助手 — the grid-group assistant")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to standard error")
@@ -233,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="run headless (as under systemd): HTTP server, channels, outbox")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("db", parents=[common], help="online backup, restore and integrity check of the database")
+    p.add_argument("action", choices=["backup", "restore", "check"])
+    p.add_argument("file", nargs="?")
+    p.set_defaults(func=cmd_db)
+
     p = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal as a resident of a group")
     p.add_argument("--group", help="group id or name (default: the first registered group)")
     p.add_argument("--as", dest="as_name", default="居民小王", help="your nickname in the group")
@@ -249,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["chat", *(argv or [])])
     if args.command in ("registry", "kb") and args.action in ("import", "export") and not args.file:
         parser.error(f"{args.command} {args.action} 需要文件路径")
+    if args.command == "db" and args.action in ("backup", "restore") and not args.file:
+        parser.error(f"db {args.action} 需要文件路径")
     if args.command == "cases" and args.action == "show" and not args.id:
         parser.error("cases show 需要事项编号")
     try:

@@ -21,6 +21,7 @@ def _setting(default, help: str, secret: bool = False):
 @dataclass(slots=True)
 class Settings:
     db: str = _setting("data/bot.db", "SQLite database file (created on first start)")
+    db_busy_timeout: float = _setting(10.0, "seconds to wait for a database locked by another process before retrying later")
     web_host: str = _setting("127.0.0.1", "address the HTTP server (console, OneBot endpoint, /healthz) listens on")
     web_port: int = _setting(8080, "port of the HTTP server")
     timezone: str = _setting("Asia/Shanghai", "time zone for case numbers, due dates and reports")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -78,6 +79,8 @@ class Dispatcher:
                 self.db.execute("UPDATE inbox SET state = 'handled', intent = ?, handled_at = ? WHERE id = ?",
                                 [intent, self.clock.iso(), inbox_id])
             return [q for q in queued if q is not None]
+        except sqlite3.OperationalError:
+            raise  # the store is locked or full: the message stays 'new' and is handled when it is back
         except Exception:
             log.exception("message %s/%s could not be handled", msg.channel, msg.message_id)
             self.db.execute("UPDATE inbox SET state = 'failed', error = 'see log' WHERE id = ?", [inbox_id])

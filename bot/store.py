@@ -10,14 +10,14 @@ import sqlite_utils
 from bot.migrations import migrations
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
+def open_db(path: str | Path, busy_timeout: float = 10.0) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` and bring its schema up to date."""
     if str(path) == ":memory:":
         conn = sqlite3.connect(":memory:", check_same_thread=False)
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # A generous busy timeout: the console and the bot may write at the same moment.
-        conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+        conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:":
         db.enable_wal()
