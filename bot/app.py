@@ -66,6 +66,19 @@ class Bot:
     def add_channel(self, channel: Channel) -> None:
         for name in channel.names:
             self.channels[name] = channel
+        # Hooks a channel may offer: left alone when the channel was given its own.
+        if hasattr(channel, "on_link_up") and channel.on_link_up is None:
+            channel.on_link_up = self.link_up
+        if hasattr(channel, "alert") and channel.alert is None:
+            channel.alert = self.alert
+
+    def link_up(self, names: tuple[str, ...]) -> None:
+        """A channel's link came (back) up: what waits out a retry delay on it is due now."""
+        names = [n for n in names if n]
+        self.db.execute(
+            f"UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND channel IN ({','.join('?' * len(names))})",
+            [self.clock.iso(), *names])
+        self._outbox_wakeup.set()
 
     def alert(self, text: str, key: str) -> None:
         """Tell the admins something is wrong (a channel down …): logged, and queued for the WeCom webhook if set."""

@@ -81,7 +81,8 @@ class Segmenter:
     def __init__(self, lexicon: Lexicon):
         self._jieba = _shared_tokenizer()
         if str(lexicon.userdict) not in _loaded_userdicts:
-            self._jieba.load_userdict(str(lexicon.userdict))
+            with open(lexicon.userdict, "rb") as handle:  # jieba leaves a path it opened itself unclosed
+                self._jieba.load_userdict(handle)
             _loaded_userdicts.add(str(lexicon.userdict))
         self.synonyms = lexicon.synonyms
         for word in {*lexicon.synonyms, *lexicon.synonyms.values()}:

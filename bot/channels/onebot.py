@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,8 @@ class OneBotChannel:
         self._session: aiohttp.ClientSession | None = None
         self._warned: set[str] = set()
         self._tz = ZoneInfo(settings.timezone)
+        # Set by the bot: called when an account (re)connects, so messages waiting out a retry delay go now.
+        self.on_link_up: Callable[[tuple[str, ...]], None] | None = None
 
     # -- wiring ---------------------------------------------------------------------------------------------------
     def mount(self, app: web.Application) -> None:
@@ -165,6 +168,8 @@ class OneBotChannel:
         account = Account(self_id, ws)
         self._replace(account)
         log.info("QQ %s connected from %s", self_id, request.remote)
+        if self.on_link_up is not None:
+            self.on_link_up(self.names)
         try:
             async for frame in ws:
                 if frame.type == aiohttp.WSMsgType.TEXT:
@@ -219,7 +224,10 @@ class OneBotChannel:
         if not isinstance(frame, dict):
             log.warning("QQ %s: skipped a frame that is not a JSON object: %.80r", account.self_id, raw)
         elif "post_type" in frame:
-            self._on_event(account, frame)
+            try:
+                self._on_event(account, frame)
+            except Exception:  # a bug in reading one event must not drop the link
+                log.exception("QQ %s: skipped an event that could not be read: %.200r", account.self_id, raw)
         elif "echo" in frame or "retcode" in frame:
             self._on_response(account, frame)
         else:
@@ -355,7 +363,7 @@ class OneBotChannel:
         await asyncio.gather(*(a.ws.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"server shutdown")
                                for a in links), return_exceptions=True)
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)  # a reference, so the task is not garbage-collected before it finishes
         task.add_done_callback(self._tasks.discard)
