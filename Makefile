@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench eval clean
+.PHONY: run test bench soak eval clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON))"; exit 1; }
@@ -22,6 +22,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+soak: $(STAMP)
+	$(PY) benchmarks/end_to_end.py --soak 600
 
 eval: $(STAMP)
 	$(PY) run_bot.py eval ../shared/eval/dev

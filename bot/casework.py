@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.deadlines import due_at, parse_holidays, parse_limits
 from bot.registry import GroupInfo, Person, community_contacts, responders
+from bot.store import get_meta, set_meta
 
 OPEN = ("accepted", "assigned", "in_progress", "returned")
 SIMILAR_TEXT = 55  # rapidfuzz partial-token score above which two reports in one grid are the same problem
@@ -223,37 +224,43 @@ class CaseDesk:
     def tick(self) -> int:
         """Reminders before the limit, escalation after it, the daily digest; returns how many were queued."""
         now = self.clock.now()
-        queued = 0
         soon = self.clock.iso(now + timedelta(hours=self.settings.remind_before_hours))
+        working = ("accepted", "assigned", "in_progress")  # a returned case waits for the community, not a worker
+        marks = ",".join("?" * len(working))
+        queued = 0
         with self.db.atomic():
-            for case in self.open_cases(None):
+            for case in list(self.db.query(
+                    f"SELECT * FROM cases WHERE state IN ({marks}) AND due_at <= ? AND escalated_at IS NULL",
+                    [*working, self.clock.iso(now)])):
                 due = datetime.fromisoformat(case["due_at"])
-                if case["state"] == "returned":
-                    continue
-                if due <= now and not case.get("escalated_at"):
-                    for person in community_contacts(self.db, case["community"], case["channel"]):
-                        queued += self._notify(person, replies.overdue_notice(case["id"], case["grid"], due),
-                                               f"overdue:{case['id']}") is not None
-                    self.db.execute("UPDATE cases SET escalated_at = ? WHERE id = ?", [self.clock.iso(now), case["id"]])
-                    cases.add_event(self.db, self.clock, case["id"], "系统", "overdue", "超过办理时限，已通知社区督办")
-                elif case["due_at"] <= soon and not case.get("reminded_at"):
-                    for person in responders(self.db, case["grid"], case["channel"]):
-                        queued += self._notify(person, replies.reminder(case["id"], due), f"remind:{case['id']}") is not None
-                    self.db.execute("UPDATE cases SET reminded_at = ? WHERE id = ?", [self.clock.iso(now), case["id"]])
-            if now.hour >= self.settings.digest_hour:
-                queued += self._digests(now)
+                for person in community_contacts(self.db, case["community"], case["channel"]):
+                    queued += self._notify(person, replies.overdue_notice(case["id"], case["grid"], due),
+                                           f"overdue:{case['id']}") is not None
+                self.db.execute("UPDATE cases SET escalated_at = ? WHERE id = ?", [self.clock.iso(now), case["id"]])
+                cases.add_event(self.db, self.clock, case["id"], "系统", "overdue", "超过办理时限，已通知社区督办")
+            for case in list(self.db.query(
+                    f"SELECT * FROM cases WHERE state IN ({marks}) AND due_at <= ? AND reminded_at IS NULL "
+                    "AND escalated_at IS NULL", [*working, soon])):
+                for person in responders(self.db, case["grid"], case["channel"]):
+                    queued += self._notify(person, replies.reminder(case["id"], datetime.fromisoformat(case["due_at"])),
+                                           f"remind:{case['id']}") is not None
+                self.db.execute("UPDATE cases SET reminded_at = ? WHERE id = ?", [self.clock.iso(now), case["id"]])
+            today = f"{now:%Y-%m-%d}"
+            if now.hour >= self.settings.digest_hour and get_meta(self.db, "digest_day") != today:
+                queued += self._digests(today)
+                set_meta(self.db, "digest_day", today)
         return queued
 
-    def _digests(self, now: datetime) -> int:
-        queued = 0
+    def _digests(self, day: str) -> int:
+        """Once a day, each worker's open cases, oldest first."""
         by_person: dict[tuple[str, str], tuple[Person, list[str]]] = {}
-        for case in self.open_cases(None):
+        for case in self.db.query(f"SELECT * FROM cases WHERE state IN ({','.join('?' * len(OPEN))}) "
+                                  "ORDER BY created_at, id", list(OPEN)):
             for person in responders(self.db, case["grid"], case["channel"]):
                 by_person.setdefault((person.channel, person.user_id), (person, []))[1].append(
                     replies.case_line(case, self.label(case["category"])))
-        for (channel, user_id), (person, lines) in by_person.items():
-            queued += self._notify(person, replies.digest(lines), f"digest:{now:%Y-%m-%d}") is not None
-        return queued
+        return sum(self._notify(person, replies.digest(lines), f"digest:{day}") is not None
+                   for person, lines in by_person.values())
 
     # -- sending ---------------------------------------------------------------------------------------------
     def _notify(self, person: Person, text: str, key: str) -> int | None:
