@@ -52,11 +52,19 @@ def _user(row: dict) -> User:
                 row["display_name"] or "", bool(row["must_change"]))
 
 
-def _check(role: str, scope: list[str] | tuple[str, ...], password: str | None) -> None:
+_UNIT_TABLES = {"street": ("streets", "街道"), "community": ("communities", "社区"), "grid": ("grids", "网格")}
+
+
+def _check(db: Database, role: str, scope: list[str] | tuple[str, ...], password: str | None) -> None:
     if role not in ROLES:
         raise AccountError(f"角色应为 {' / '.join(ROLES)}，收到 {role!r}")
     if role != "district" and not scope:
         raise AccountError(f"{ROLES[role]}必须指定所辖范围（街道、社区或网格名称）")
+    if role in _UNIT_TABLES:
+        table, label = _UNIT_TABLES[role]
+        unknown = [u for u in scope if not db.execute(f"SELECT 1 FROM {table} WHERE name = ?", [u]).fetchone()]
+        if unknown:
+            raise AccountError(f"登记表中没有{label}：{'、'.join(unknown)}（{ROLES[role]}的范围应填{label}名称）")
     if password is not None and len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
 
@@ -66,7 +74,7 @@ def add_user(db: Database, username: str, password: str, role: str, scope: list[
     username = username.strip()
     if not username or len(username) > 64:
         raise AccountError("用户名不能为空，最长 64 个字符")
-    _check(role, scope, password)
+    _check(db, role, scope, password)
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise AccountError(f"用户名 {username} 已存在")
     scope = [] if role == "district" else list(dict.fromkeys(s.strip() for s in scope if s.strip()))
@@ -95,7 +103,7 @@ def list_users(db: Database) -> list[dict]:
 
 def update_user(db: Database, username: str, role: str, scope: list[str] | tuple[str, ...], display_name: str = "",
                 disabled: bool = False) -> None:
-    _check(role, scope, None)
+    _check(db, role, scope, None)
     scope = [] if role == "district" else list(dict.fromkeys(s.strip() for s in scope if s.strip()))
     cursor = db.execute(
         "UPDATE users SET role = ?, scope = ?, display_name = ?, disabled = ? WHERE username = ?",

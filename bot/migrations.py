@@ -149,3 +149,5 @@ def m003_case_loop(db: Database) -> None:
 def m004_outbox_by_target(db: Database) -> None:
     # Per-group and per-resident reply budgets count recent replies by target.
     db["outbox"].create_index(["kind", "target", "created_at"])
+    # Delivery keeps each recipient's order: it looks up a recipient's older pending items.
+    db["outbox"].create_index(["channel", "target", "state"])

@@ -53,10 +53,14 @@ def _outgoing(row: dict) -> Outgoing:
 
 
 def due(db: Database, clock: Clock, channels: set[str] | None = None, limit: int = 100) -> list[Outgoing]:
-    """Pending items whose time has come, oldest first (per recipient order is creation order)."""
+    """Pending items whose time has come, oldest first; an item waits while an older one to the same recipient
+    is backing off, so each recipient gets its messages in the order they were queued."""
+    now = clock.iso()
     rows = db.query(
-        "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        [clock.iso(), limit],
+        "SELECT * FROM outbox o WHERE state = 'pending' AND next_attempt_at <= ? AND NOT EXISTS ("
+        " SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.channel = o.channel AND e.target = o.target"
+        " AND e.id < o.id AND e.next_attempt_at > ?) ORDER BY id LIMIT ?",
+        [now, now, limit],
     )
     items = [_outgoing(r) for r in rows]
     return [i for i in items if channels is None or i.channel in channels]

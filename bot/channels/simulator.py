@@ -14,9 +14,9 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
 from bot.channels.base import ChannelError, OnMessage
+from bot.clock import Clock
 from bot.messages import Incoming, Outgoing
 
 MENTION_PREFIXES = ("@网格小助手", "@小助手", "@bot")
@@ -48,8 +48,9 @@ def split_mention(text: str) -> tuple[str, bool]:
 
 
 class SimulatorChannel:
-    def __init__(self, names: tuple[str, ...] = ("qq", "wechat"), keep: int = KEEP):
+    def __init__(self, names: tuple[str, ...] = ("qq", "wechat"), clock: Clock | None = None, keep: int = KEEP):
         self.names = names
+        self.clock = clock or Clock()
         self.lines: deque[Line] = deque(maxlen=keep)
         self._seq = itertools.count(1)
         self._on_message: OnMessage | None = None
@@ -79,9 +80,15 @@ class SimulatorChannel:
     def stop(self) -> None:
         if self._stop is not None:
             self._stop.set()
+        self.release()
+
+    def release(self) -> None:
+        """End every long poll now (the server is shutting down)."""
+        if self._news is not None:
+            self._news.set()
 
     def _add(self, kind: str, channel: str, target: str, who: str, text: str, mention: str = "") -> Line:
-        line = Line(next(self._seq), datetime.now().strftime("%H:%M:%S"), kind, channel, target, who, text, mention)
+        line = Line(next(self._seq), self.clock.now().strftime("%H:%M:%S"), kind, channel, target, who, text, mention)
         self.lines.append(line)
         if self._news is not None:
             self._news.set()

@@ -7,6 +7,7 @@ import time
 from aiohttp import web
 
 from bot.app import Bot
+from bot.web.console import mount_console
 from bot.web.keys import BOT, STARTED
 
 
@@ -31,4 +32,5 @@ def build_app(bot: Bot) -> web.Application:
         mount = getattr(channel, "mount", None)
         if mount is not None:
             mount(app)
+    mount_console(app, bot)
     return app

@@ -39,7 +39,7 @@ def session_key(bot: Bot) -> bytes:
 
 
 def sessions(bot: Bot) -> Middleware:
-    storage = EncryptedCookieStorage(session_key(bot), cookie_name=COOKIE, max_age=MAX_AGE, path="/console",
+    storage = EncryptedCookieStorage(Fernet(session_key(bot)), cookie_name=COOKIE, max_age=MAX_AGE, path="/console",
                                      httponly=True, samesite="Lax")
     return session_middleware(storage)
 

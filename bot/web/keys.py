@@ -19,3 +19,4 @@ SIMULATOR = web.AppKey("simulator", SimulatorChannel)  # absent when no simulato
 # Per request, set by the console's middlewares.
 USER = web.RequestKey("user", User)
 CSRF_TOKEN = web.RequestKey("csrf_token", str)
+SCOPE = web.RequestKey("scope", object)  # bot.web.scope.Scope, worked out once per request

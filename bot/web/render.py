@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
@@ -16,13 +18,25 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def make_templates() -> jinja2.Environment:
+def short_time(value: str | None, tz: ZoneInfo) -> str:
+    """'2026-11-26T06:09:00+00:00' → '2026-11-26 14:09' in the district's time zone."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value[:16].replace("T", " ")
+    return (moment.astimezone(tz) if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M")
+
+
+def make_templates(timezone: str = "Asia/Shanghai") -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
     env.globals.update(STATES=STATES, ROLES=ROLES)
-    env.filters["short_time"] = lambda value: (value or "")[:16].replace("T", " ")
+    tz = ZoneInfo(timezone)
+    env.filters["short_time"] = lambda value: short_time(value, tz)
     return env
 
 

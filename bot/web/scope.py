@@ -72,3 +72,12 @@ def place_options(db: Database, scope: Scope) -> dict[str, list[str]]:
         "communities": [c for c, s in communities if scope.covers(street=s, community=c)],
         "grids": [g for g, c, s in grids if scope.covers(s, c, g)],
     }
+
+
+def scope_for(request) -> Scope:
+    """The signed-in user's scope (worked out once per request)."""
+    from bot.web.keys import BOT, SCOPE, USER
+
+    if SCOPE not in request:
+        request[SCOPE] = scope_of(request.config_dict[BOT].db, request[USER])
+    return request[SCOPE]

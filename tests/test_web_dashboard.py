@@ -1,0 +1,85 @@
+"""The dashboard: rates from the same statistics as `stats`, scoped charts, assets served locally."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from bot.app import Bot
+from bot.casework import Actor
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.registry import find_group
+from bot.web.render import TEMPLATE_DIR
+from bot.web.testing import add_test_users, open_console
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("dash") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
+    add_test_users(instance.db)
+    filed = []
+    for i, (group, category) in enumerate([(("wechat", "86429270894@chatroom"), "sanitation"),
+                                           (("wechat", "86429270894@chatroom"), "noise"),
+                                           (("wechat", "29428853256@chatroom"), "cooking_fumes")]):
+        with instance.db.atomic():
+            filed.append(instance.cases.file(category=category, text=f"第{i}件不同的事情{category}", reporter_id=f"u{i}",
+                                             group=find_group(instance.db, *group), reporter_name="居民", message_id=f"m{i}"))
+    instance.cases.resolve(filed[0].case_id, Actor("admin", "admin"), "已处理")
+    instance.db.execute("UPDATE faq SET hits = 42 WHERE id = 'zs-001'")
+    instance.db["unanswered"].insert({"channel": "wechat", "group_id": "86429270894@chatroom", "user_id": "u", "text": "社区食堂几点开门",
+                                      "mentioned": 1, "at": "2026-11-26T09:00:00"})
+    yield instance
+    instance.close()
+
+
+async def page_for(bot, user, path="/console/"):
+    client = await open_console(bot)
+    try:
+        await client.login(user)
+        return await client.get(path)
+    finally:
+        await client.close()
+
+
+def chart_data(page) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page.text, re.S).group(1))
+
+
+async def test_district_dashboard(bot):
+    page = await page_for(bot, "district")
+    assert page.status == 200
+    figures = bot.stats.compute("2026-10-28", None)
+    assert f"<b>{figures['cases']}</b>" in page and "33.3%" in page  # 1 of 3 closed
+    data = chart_data(page)
+    assert {s["name"] for s in data["category"]["series"]} == {"环境卫生", "噪音扰民", "油烟污染"}
+    assert data["place"]["series"][0]["name"] == "清水塘街道" and data["place"]["series"][0]["data"][-1] == 3
+    assert "金盆岭社区第1网格" in page and "房屋被征收后" in page and "社区食堂几点开门" in page
+
+
+async def test_community_dashboard_counts_only_its_own(bot):
+    page = await page_for(bot, "xianghe")
+    assert "<b>1</b>" in page and "0.0%" in page
+    data = chart_data(page)
+    assert [s["name"] for s in data["category"]["series"]] == ["油烟污染"]
+    assert "金盆岭社区第1网格" not in page and "社区食堂几点开门" not in page
+    page = await page_for(bot, "street", "/console/?days=90")
+    assert "<b>3</b>" in page and chart_data(page)["place"]["weekly"]
+
+
+async def test_charts_and_every_asset_are_local(bot):
+    page = await page_for(bot, "district")
+    assert '<script src="/console/static/echarts/echarts.min.js">' in page
+    client = await open_console(bot)
+    try:
+        for asset in ("/console/static/echarts/echarts.min.js", "/console/static/console.css", "/console/static/dashboard.js",
+                      "/console/static/simulator.js", "/console/static/echarts/LICENSE"):
+            assert (await client.raw_get(asset)).status == 200, asset
+    finally:
+        await client.close()
+    for template in TEMPLATE_DIR.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r'(src|href)="(https?:)?//', text), template.name

@@ -1,0 +1,208 @@
+"""The knowledge-base editor: edits reach the running bot at once, every save is a version, roles are enforced."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime
+
+import pytest
+from markupsafe import escape
+
+from bot import kb
+from bot.app import Bot
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.web.testing import add_test_users, open_console
+
+XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
+DOG = {"id": "dog-001", "category": "网格服务", "question": "养狗需要办养犬证吗？", "similar": "养狗要不要登记\n狗证去哪办",
+       "keywords": "养犬证\n养狗", "answer": "养犬需到辖区派出所办理养犬登记证，每年年检一次。", "owner": ""}
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("kb") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
+    add_test_users(instance.db)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+async def console(bot):
+    client = await open_console(bot)
+    await client.login("district")
+    yield client
+    await client.close()
+
+
+async def as_user(bot, name):
+    client = await open_console(bot)
+    await client.login(name)
+    return client
+
+
+def answer_for(bot, text, mention=True):
+    plan = bot.dispatcher.preview(text, mention)
+    return plan.decision.faq.id if plan.decision.faq else None
+
+
+async def test_list_search_and_filter(console):
+    page = await console.get("/console/kb")
+    assert page.status == 200 and "zs-001" in page and "lj-001" in page
+    page = await console.get("/console/kb?q=垃圾")
+    assert "lj-001" in page and "zs-001" not in page
+    page = await console.get("/console/kb?category=房屋征收")
+    assert "zs-001" in page and "lj-001" not in page
+
+
+async def test_a_new_entry_is_answered_at_once_and_versioned(bot, console):
+    assert answer_for(bot, "养狗要办养犬证吗") != "dog-001"
+    page = await console.post("/console/kb/new", DOG)
+    assert page.status == 200 and page.url.endswith("/console/kb/entry/dog-001") and "机器人已开始使用" in page
+    assert answer_for(bot, "养狗要办养犬证吗") == "dog-001"
+    assert kb.versions(bot.db, "dog-001")[0]["author"] == "district"
+
+    changed = dict(DOG, answer="养犬需到派出所办理登记，并为犬只接种狂犬疫苗。", version="1")
+    page = await console.post("/console/kb/entry/dog-001", changed)
+    assert "已保存" in page and bot.dispatcher.preview("养狗要办养犬证吗", True).reply.startswith("养犬需到派出所")
+    history = await console.get("/console/kb/entry/dog-001/history")
+    assert "第 2 版" in history and "狂犬疫苗" in history and 'class="ddel"' in history and 'class="dadd"' in history
+
+    page = await console.post("/console/kb/entry/dog-001/revert", {"version": "1"})
+    assert "已恢复到第 1 版" in page and "每年年检" in bot.dispatcher.preview("养狗要办养犬证吗", True).reply
+    assert kb.entry_row(bot.db, "dog-001")["version"] == 3
+
+
+async def test_a_stale_form_does_not_overwrite_a_newer_save(bot, console):
+    await console.post("/console/kb/new", dict(DOG, id="dog-002", question="狗证年检去哪"))
+    page = await console.post("/console/kb/entry/dog-002", dict(DOG, answer="旧表单的内容", version="0"))
+    assert page.status == 400 and "已被他人修改" in page
+    assert kb.get_entry(bot.db, "dog-002").answer == DOG["answer"]
+
+
+async def test_form_errors_are_shown_and_nothing_is_written(bot, console):
+    page = await console.post("/console/kb/new", dict(DOG, id="bad id!", answer=""))
+    assert page.status == 400 and "不合规" in page and "不能为空" in page
+    assert kb.entry_row(bot.db, "bad id!") is None
+    page = await console.post("/console/kb/new", dict(DOG, id="zs-001"))
+    assert page.status == 400 and "已被使用" in page
+    page = await console.post("/console/kb/new", dict(DOG, id="dog-009", owner="不存在的社区"))
+    assert page.status == 400 and "没有名为" in page
+
+
+async def test_disable_enable_and_delete(bot, console):
+    question = "垃圾分类几点投放"
+    first = answer_for(bot, question)
+    assert first is not None
+    await console.post(f"/console/kb/entry/{first}/disable")
+    assert answer_for(bot, question) != first
+    assert "已停用" in await console.get("/console/kb?state=off")
+    # Saving a disabled entry keeps it disabled.
+    row = kb.entry_row(bot.db, first)
+    await console.post(f"/console/kb/entry/{first}", dict(
+        DOG, id=first, category=row["category"], question=row["question"], similar="\n".join(row["similar"]),
+        keywords="\n".join(row["keywords"]), answer=row["answer"], version=str(row["version"])))
+    assert kb.entry_row(bot.db, first)["enabled"] == 0
+    await console.post(f"/console/kb/entry/{first}/enable")
+    assert answer_for(bot, question) == first
+
+    await console.post("/console/kb/new", dict(DOG, id="tmp-001", question="临时条目的问题是什么"))
+    page = await console.post("/console/kb/entry/tmp-001/delete")
+    assert "已删除" in page and kb.entry_row(bot.db, "tmp-001") is None
+    assert (await console.get("/console/kb/entry/tmp-001")).status == 404
+    history = await console.get("/console/kb/entry/tmp-001/history")
+    assert history.status == 200 and "已删除" in history
+    await console.post("/console/kb/entry/tmp-001/revert", {"version": "1"})
+    assert kb.entry_row(bot.db, "tmp-001") is not None
+
+
+async def test_hit_test_shows_candidates_decision_and_reply(console):
+    page = await console.get("/console/kb/test?q=征收补偿标准怎么定的")
+    assert page.status == 200
+    assert page.text.count('class="card result"') == 2 and "@网格小助手 时" in page and "不 @ 时" in page
+    assert "zs-001" in page and "回答知识库" in page and "国有土地上房屋征收与补偿条例" in page
+    page = await console.get("/console/kb/test?q=今天天气不错")
+    assert "不处理" in page and "（不回复）" in page
+    page = await console.get("/console/kb/test?q=楼下饭店油烟直排")
+    assert "登记网格事项" in page and "油烟" in page
+    assert (await console.get("/console/kb/test?q=hi&group=qq:000")).status == 404
+
+
+@pytest.mark.parametrize("payload", XSS)
+async def test_answers_are_shown_escaped(bot, console, payload):
+    faq_id = f"xss-{XSS.index(payload)}"
+    await console.post("/console/kb/new", dict(DOG, id=faq_id, question=f"测试问题{payload}", answer=f"答案{payload}"))
+    for path in (f"/console/kb/entry/{faq_id}", f"/console/kb/entry/{faq_id}/history", "/console/kb",
+                 "/console/kb/test?q=" + payload):
+        page = await console.get(path)
+        assert payload not in page.text, path
+        assert str(escape(payload)) in page.text, path
+
+
+async def test_community_admin_edits_only_its_own_entries(bot, console):
+    neighbour = await as_user(bot, "xianghe")
+    mine = await as_user(bot, "jinpenling")
+    try:
+        page = await mine.post("/console/kb/new", dict(DOG, id="jpl-001", question="金盆岭社区服务站几点开门",
+                                                       answer="周一至周五 8:30-17:30。", owner="金盆岭社区"))
+        assert page.url.endswith("/console/kb/entry/jpl-001")
+        # A district-wide entry: visible, read-only.
+        page = await mine.get("/console/kb/entry/zs-001")
+        assert page.status == 200 and "只有区级管理员可以修改" in page
+        assert (await mine.post("/console/kb/entry/zs-001", dict(DOG, id="zs-001", version="1"))).status == 403
+        assert (await mine.post("/console/kb/entry/zs-001/disable")).status == 403
+        assert (await mine.post("/console/kb/entry/zs-001/delete")).status == 403
+        # Another community's entry: as if it did not exist.
+        for path in ("/console/kb/entry/jpl-001", "/console/kb/entry/jpl-001/history"):
+            assert (await neighbour.get(path)).status == 404
+        for path in ("/console/kb/entry/jpl-001", "/console/kb/entry/jpl-001/disable", "/console/kb/entry/jpl-001/delete",
+                     "/console/kb/entry/jpl-001/revert"):
+            assert (await neighbour.post(path, dict(DOG, id="jpl-001", version="1"))).status == 404
+        assert "jpl-001" not in await neighbour.get("/console/kb")
+        # Nor can it claim entries for a place it does not own.
+        page = await neighbour.post("/console/kb/new", dict(DOG, id="xh-999", owner="金盆岭社区"))
+        assert page.status == 400 and kb.entry_row(bot.db, "xh-999") is None
+        assert (await neighbour.get("/console/kb/import")).status == 403
+    finally:
+        await neighbour.close()
+        await mine.close()
+
+
+async def test_export_in_three_formats(bot, console, tmp_path):
+    from knowledge.kbfile import read_kb_file
+
+    for fmt in ("json", "csv", "xlsx"):
+        response = await console.raw_get(f"/console/kb/export?format={fmt}")
+        assert response.status == 200 and "attachment" in response.headers["Content-Disposition"]
+        path = tmp_path / f"kb.{fmt}"
+        path.write_bytes(await response.read())
+        entries = read_kb_file(path)
+        assert any(e.id == "zs-001" for e in entries)
+    assert (await console.get("/console/kb/export?format=exe")).status == 400
+
+
+async def test_import_shows_errors_and_writes_nothing(bot, console):
+    before = kb.entry_rows(bot.db)
+    row = {"id": "imp-001", "category": "测试", "question": "问题", "similar": [], "keywords": [], "answer": "x"}
+    bad = json.dumps([dict(row, question=""), row, row], ensure_ascii=False)
+    await console.get("/console/kb/import")
+    page = await console.post_file("/console/kb/import", "bad.json", bad)
+    assert page.status == 400 and "第 1 行，字段 question：不能为空" in page and "与第 2 行相同" in page
+    assert kb.entry_rows(bot.db) == before
+    page = await console.post_file("/console/kb/import", "kb.txt", "x")
+    assert page.status == 400 and "不支持的文件类型" in page
+
+
+async def test_import_previews_then_writes(bot, console):
+    rows = [{"id": "imp-002", "category": "测试", "question": "导入的新问题是什么", "similar": ["导入问法"], "keywords": [],
+             "answer": "导入的答案"}, dict(kb.get_entry(bot.db, "zs-001").as_dict(), answer="改过的答案")]
+    await console.get("/console/kb/import")
+    page = await console.post_file("/console/kb/import", "new.json", json.dumps(rows, ensure_ascii=False))
+    assert page.status == 200 and "新增 1 条，修改 1 条" in page and "确认导入" in page
+    assert kb.entry_row(bot.db, "imp-002") is None  # nothing written before the confirmation
+    payload = page.text.split('name="payload" value="')[1].split('"')[0]
+    page = await console.post("/console/kb/import/confirm", {"payload": html.unescape(payload)})
+    assert "新增 1" in page and kb.entry_row(bot.db, "imp-002") is not None
+    assert kb.get_entry(bot.db, "zs-001").answer == "改过的答案"
+

@@ -1,0 +1,208 @@
+"""The group-chat simulator: a real channel through the whole pipeline, shown on a page; scoped to the user's groups."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+
+from bot.app import Bot
+from bot.channels.simulator import SimulatorChannel, split_mention
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.messages import Incoming, Outgoing
+from bot.web.testing import add_test_users, open_console
+
+JINPENLING = "wechat:86429270894@chatroom"  # 金盆岭社区第1网格便民服务群
+XIANGHE = "wechat:29428853256@chatroom"
+
+
+# -- the channel on its own ---------------------------------------------------------------------------------------
+def test_split_mention():
+    assert split_mention("@网格小助手 补偿怎么算") == ("补偿怎么算", True)
+    assert split_mention("补偿怎么算") == ("补偿怎么算", False)
+
+
+async def test_channel_records_what_is_said_and_sent():
+    received: list[Incoming] = []
+
+    async def on_message(msg: Incoming) -> None:
+        received.append(msg)
+
+    sim = SimulatorChannel()
+    task = asyncio.create_task(sim.run(on_message))
+    await asyncio.sleep(0)
+    await sim.say("qq", "g1", "张阿姨", "@小助手 几点开门")
+    await sim.send(Outgoing(1, "group", "qq", "g1", "八点", mention_name="张阿姨"))
+    await sim.send(Outgoing(2, "private", "qq", "w1", "新事项"))
+    await sim.send(Outgoing(3, "group", "qq", "g2", "别的群"))
+    assert received[0].channel == "qq" and received[0].group_id == "g1" and received[0].mentions_bot
+    assert received[0].text == "几点开门" and received[0].user_name == "张阿姨"
+    lines = sim.feed(0, [("qq", "g1")], [("qq", "w1")])
+    assert [(line.kind, line.text) for line in lines] == [("resident", "@网格小助手 几点开门"), ("bot", "八点"),
+                                                          ("to_worker", "新事项")]
+    assert sim.feed(lines[1].seq, [("qq", "g1")], []) == []
+    sim.stop()
+    await task
+
+
+async def test_safe_mode_keeps_messages_off_real_channels():
+    received: list[Incoming] = []
+
+    async def on_message(msg: Incoming) -> None:
+        received.append(msg)
+
+    sim = SimulatorChannel(names=("simulator",))
+    task = asyncio.create_task(sim.run(on_message))
+    await asyncio.sleep(0)
+    await sim.say("qq", "g1", "张阿姨", "你好")
+    assert sim.safe_mode and received[0].channel == "simulator"
+    await sim.send(Outgoing(1, "group", "simulator", "g1", "您好"))
+    assert [line.text for line in sim.feed(0, [("qq", "g1")], [])] == ["你好", "您好"]
+    sim.stop()
+    await task
+
+
+# -- through the console ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("sim") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
+    instance.simulator = SimulatorChannel()
+    instance.add_channel(instance.simulator)
+    add_test_users(instance.db)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+async def running(bot):
+    """The simulator channel runs in this test's loop; the test delivers the outbox itself (no timing games)."""
+    task = asyncio.create_task(bot.simulator.run(bot.on_message))
+    await asyncio.sleep(0)
+    yield bot
+    bot.simulator.stop()
+    await task
+
+
+async def as_user(bot, name):
+    client = await open_console(bot)
+    await client.login(name)
+    return client
+
+
+async def feed(client, group, since=0):
+    response = await client.raw_get(f"/console/simulator/feed?group={group}&since={since}")
+    assert response.status == 200
+    return (await response.json())["lines"]
+
+
+async def test_page_offers_only_the_users_groups(bot):
+    client = await as_user(bot, "jinpenling")
+    try:
+        page = await client.get("/console/simulator")
+        assert "金盆岭社区第1网格便民服务群" in page and "湘河社区第1网格便民服务群" not in page
+        assert "袁萍" in page  # the grid worker whose inbox is shown
+        assert (await client.get(f"/console/simulator?group={XIANGHE}")).status == 404
+    finally:
+        await client.close()
+
+
+async def test_a_question_gets_the_bots_answer(running):
+    client = await as_user(running, "district")
+    try:
+        await client.get(f"/console/simulator?group={JINPENLING}")
+        status, body = await client.post_json("/console/simulator/say", {
+            "group": JINPENLING, "name": "李叔", "text": "征收补偿标准是怎么定的", "mention": True})
+        assert status == 200 and body["ok"]
+        await running.deliver()
+        lines = await feed(client, JINPENLING)
+        assert lines[-2]["kind"] == "resident" and lines[-2]["who"] == "李叔"
+        assert lines[-1]["kind"] == "bot" and "国有土地上房屋征收与补偿条例" in lines[-1]["text"]
+        assert lines[-1]["mention"] == "李叔"
+    finally:
+        await client.close()
+
+
+async def test_a_complaint_files_a_case_and_the_worker_is_told(running):
+    client = await as_user(running, "jinpenling")
+    try:
+        await client.get(f"/console/simulator?group={JINPENLING}")
+        for text in ("@网格小助手 小区门口的垃圾三天没人清了，臭得很", "就在3栋2单元门口"):
+            await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "张阿姨", "text": text})
+            await running.deliver()
+        lines = await feed(client, JINPENLING)
+        notice = [line for line in lines if line["kind"] == "to_worker"]
+        assert notice and "新网格事项" in notice[-1]["text"]
+        case_id = notice[-1]["text"].split("】")[1].split()[0]
+        assert running.cases.case_json(case_id)["grid"] == "金盆岭社区第1网格"
+        # The worker answers from the side panel, as from their own phone.
+        status, _ = await client.post_json("/console/simulator/whisper", {
+            "group": JINPENLING, "person": "wechat:wxid_sruppz48bmdk6x", "text": f"接单 {case_id}"})
+        assert status == 200
+        await running.deliver()
+        assert running.cases.case_json(case_id)["state"] == "in_progress"
+        lines = await feed(client, JINPENLING, lines[-1]["seq"])
+        assert [line["kind"] for line in lines] == ["from_worker", "to_worker"]
+        board = await client.get(f"/console/cases/{case_id}")
+        assert "处置中" in board
+    finally:
+        await client.close()
+
+
+async def test_other_places_groups_are_out_of_reach(running):
+    client = await as_user(running, "jinpenling")
+    try:
+        await client.get("/console/simulator")
+        status, _ = await client.post_json("/console/simulator/say", {"group": XIANGHE, "name": "x", "text": "你好"})
+        assert status == 404
+        assert (await client.raw_get(f"/console/simulator/feed?group={XIANGHE}")).status == 404
+        status, _ = await client.post_json("/console/simulator/whisper", {
+            "group": JINPENLING, "person": "wechat:wxid_3a2138n5e8sg0m", "text": "接单 1"})  # 湘河 worker
+        assert status == 400
+    finally:
+        await client.close()
+
+
+async def test_bad_requests(running):
+    client = await as_user(running, "district")
+    try:
+        await client.get("/console/simulator")
+        status, body = await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "", "text": "hi"})
+        assert status == 400 and "昵称" in body["error"]
+        response = await client.client.post("/console/simulator/say", data="not json", headers={
+            "X-CSRF-Token": client.token, "Content-Type": "application/json", "Accept": "application/json"})
+        assert response.status == 400
+        status, body = await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "a", "text": "b"},
+                                              csrf=False)
+        assert status == 403
+    finally:
+        await client.close()
+
+
+async def test_long_poll_returns_when_a_line_arrives(running):
+    client = await as_user(running, "district")
+    try:
+        await client.get(f"/console/simulator?group={JINPENLING}")
+        since = running.simulator.lines[-1].seq if running.simulator.lines else 0
+        poll = asyncio.create_task(client.raw_get(f"/console/simulator/feed?group={JINPENLING}&since={since}&wait=10"))
+        await asyncio.sleep(0.2)
+        assert not poll.done()
+        await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "王姐", "text": "大家好"})
+        response = await asyncio.wait_for(poll, 5)
+        assert [line["text"] for line in (await response.json())["lines"]][:1] == ["大家好"]
+    finally:
+        await client.close()
+
+
+async def test_without_a_simulator_channel_the_page_says_so(tmp_path):
+    bot = Bot(Settings(db=str(tmp_path / "b.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
+    add_test_users(bot.db)
+    client = await as_user(bot, "district")
+    try:
+        assert "模拟群聊未启用" in await client.get("/console/simulator")
+        status, _ = await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "a", "text": "b"})
+        assert status == 404
+    finally:
+        await client.close()
+        bot.close()

@@ -1,0 +1,64 @@
+"""Console accounts page: only district admins manage accounts; scopes must name real places."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot import accounts
+from bot.app import Bot
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.web.testing import PASSWORD, add_test_users, open_console
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("users") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
+    add_test_users(instance.db)
+    yield instance
+    instance.close()
+
+
+async def as_user(bot, name, password=PASSWORD):
+    client = await open_console(bot)
+    await client.login(name, password)
+    return client
+
+
+async def test_district_admin_adds_and_changes_accounts(bot):
+    client = await as_user(bot, "district")
+    try:
+        page = await client.post("/console/users", {"username": "qingxia", "password": "first-pass-1", "role": "community",
+                                                    "scope": "清霞社区", "display_name": "清霞管理员"})
+        assert "已添加账号 qingxia" in page and accounts.get_user(bot.db, "qingxia").scope == ("清霞社区",)
+        page = await client.post("/console/users", {"username": "bad", "password": "first-pass-1", "role": "community",
+                                                    "scope": "清霞"})
+        assert page.status == 400 and "没有社区" in page and accounts.get_user(bot.db, "bad") is None
+        page = await client.post("/console/users/qingxia", {"role": "community", "scope": "清霞社区，霞湾社区",
+                                                           "display_name": "两个社区"})
+        assert accounts.get_user(bot.db, "qingxia").scope == ("清霞社区", "霞湾社区")
+        page = await client.post("/console/users/district", {"role": "grid", "scope": "金盆岭社区第1网格"})
+        assert page.status == 400 and "不能降低" in page
+        await client.post("/console/users/qingxia", {"password": "reset-pass-2"})
+    finally:
+        await client.close()
+    fresh = await as_user(bot, "qingxia", "reset-pass-2")
+    try:
+        assert (await fresh.get("/console/kb")).url.endswith("/console/password")  # must change a password set for them
+    finally:
+        await fresh.close()
+
+
+@pytest.mark.parametrize("user", ["street", "jinpenling", "grid1"])
+async def test_others_cannot_manage_accounts(bot, user):
+    client = await as_user(bot, user)
+    try:
+        assert (await client.get("/console/users")).status == 403
+        page = await client.post("/console/users", {"username": "sneaky", "password": "sneaky-pass", "role": "district"})
+        assert page.status == 403 and accounts.get_user(bot.db, "sneaky") is None
+        assert (await client.post(f"/console/users/{user}", {"role": "district"})).status == 403
+        assert "/console/users" not in (await client.get("/console/")).text
+    finally:
+        await client.close()
