@@ -170,16 +170,75 @@ def cmd_chat(args) -> int:
     return 0
 
 
-def cmd_serve(args) -> int:
-    from bot.channels.registry import configured_channels
-    from bot.service import serve
-
-    settings = _settings(args)
+def _log_to_stdout() -> None:
     logging.getLogger().setLevel(logging.INFO)
     for handler in logging.getLogger().handlers:
         handler.setStream(sys.stdout)
+
+
+def cmd_serve(args) -> int:
+    from bot.channels.registry import configured_channels
+    from bot.channels.simulator import SimulatorChannel
+    from bot.service import serve
+
+    settings = _settings(args)
+    _log_to_stdout()
     bot = _bot(args)
-    serve(bot, configured_channels(settings), settings.web_host, settings.web_port)
+    # Real channels carry qq/wechat; the console's simulator then runs apart from them, reaching no real group.
+    channels = [*configured_channels(settings), SimulatorChannel(names=("simulator",), clock=bot.clock)]
+    serve(bot, channels, settings.web_host, settings.web_port)
+    return 0
+
+
+def cmd_console(args) -> int:
+    """The embedded default: the admin console with the group-chat simulator standing in for WeChat and QQ."""
+    from bot.accounts import ensure_first_admin
+    from bot.channels.simulator import SimulatorChannel
+    from bot.service import serve
+
+    settings = _settings(args)
+    bot = _bot(args)
+    address = f"http://{settings.web_host}:{settings.web_port}/console/"
+    password = ensure_first_admin(bot.db)
+    print(f"网格小助手已启动（本地 SQLite：{settings.db_path}；模拟群聊代替微信/QQ）", flush=True)
+    print(f"管理控制台：{address}   模拟群聊：{address}simulator", flush=True)
+    if password:
+        print(f"首个管理员账号：admin   一次性密码：{password}（首次登录后须修改）", flush=True)
+    else:
+        print("请用已有账号登录；忘记密码可运行 python run_bot.py users passwd admin", flush=True)
+    print("按 Ctrl-C 停止。", flush=True)
+    serve(bot, [SimulatorChannel(clock=bot.clock)], settings.web_host, settings.web_port)
+    return 0
+
+
+def cmd_users(args) -> int:
+    import getpass
+    import secrets
+
+    from bot.accounts import AccountError, add_user, list_users, set_password
+
+    bot = _bot(args)
+    try:
+        if args.action == "list":
+            for user in list_users(bot.db):
+                print(f"{user['username']:<16}{user['role']:<10}{','.join(user.get('scope') or []) or '全区'}"
+                      f"{'（已停用）' if user.get('disabled') else ''}")
+            return 0
+        if not args.name:
+            print(f"users {args.action} 需要用户名", file=sys.stderr)
+            return 2
+        password = args.password or (getpass.getpass("新密码：") if sys.stdin.isatty() else secrets.token_urlsafe(12))
+        if args.action == "add":
+            add_user(bot.db, args.name, password, args.role, [s for s in (args.scope or "").split(",") if s],
+                     must_change=True)
+        else:
+            set_password(bot.db, args.name, password, must_change=True)
+    except AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not args.password and not sys.stdin.isatty():
+        print(f"一次性密码：{password}（首次登录后须修改）")
+    print(f"已{'添加' if args.action == 'add' else '重设密码'}：{args.name}")
     return 0
 
 
@@ -260,6 +319,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?")
     p.set_defaults(func=cmd_db)
 
+    p = sub.add_parser("console", parents=[common], help="the admin console with the group-chat simulator (the default)")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("users", parents=[common], help="console accounts: list, add, passwd")
+    p.add_argument("action", choices=["list", "add", "passwd"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["district", "street", "community", "grid"], default="district")
+    p.add_argument("--scope", help="the street / community / grid names the account looks after, comma-separated")
+    p.add_argument("--password", help="the new password (default: asked for, or a one-time password is printed)")
+    p.set_defaults(func=cmd_users)
+
     p = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal as a resident of a group")
     p.add_argument("--group", help="group id or name (default: the first registered group)")
     p.add_argument("--as", dest="as_name", default="居民小王", help="your nickname in the group")
@@ -269,11 +339,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    if not any(arg in commands for arg in argv) and not {"-h", "--help"} & set(argv):
+        argv.insert(0, "console")  # the embedded default: the console and its simulator, no accounts or network
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command is None:  # the embedded default: until the web console exists, the terminal chat
-        args = parser.parse_args(["chat", *(argv or [])])
     if args.command in ("registry", "kb") and args.action in ("import", "export") and not args.file:
         parser.error(f"{args.command} {args.action} 需要文件路径")
     if args.command == "db" and args.action in ("backup", "restore") and not args.file:

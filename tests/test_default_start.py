@@ -1,0 +1,57 @@
+"""`run_bot.py` with no command (what `make run` calls): the console and simulator come up on their own."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_default_start_prints_the_address_and_a_one_time_password(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "run_bot.py", "--db", str(tmp_path / "d.db")], cwd=ROOT,
+                            env={**os.environ, "BOT_WEB_PORT": str(port)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert f"http://127.0.0.1:{port}/console/" in lines[1]
+        assert re.search(r"admin\s+一次性密码：\S{10,}", lines[2])
+        deadline = time.time() + 30
+        while True:
+            try:
+                health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read())
+                break
+            except OSError:
+                assert time.time() < deadline, "the console did not come up"
+                time.sleep(0.2)
+        assert health["status"] == "ok" and "qq" in health["channels"]
+        login = urllib.request.urlopen(f"http://127.0.0.1:{port}/console/", timeout=5)
+        assert "登录" in login.read().decode("utf-8")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_users_command(cli):
+    assert cli("users", "add", "xiaoli", "--role", "community", "--scope", "金盆岭社区", "--password", "Secret-123456").code == 0
+    listed = cli("users", "list").out
+    assert "xiaoli" in listed and "金盆岭社区" in listed
+    bad = cli("users", "add", "x2", "--role", "community", "--scope", "不存在社区", "--password", "Secret-123456")
+    assert bad.code == 2 and bad.err.strip()
+    assert cli("users", "passwd", "xiaoli", "--password", "Another-654321").code == 0
