@@ -92,6 +92,7 @@ class Bot:
 
     def reload_kb(self) -> None:
         self.understanding.reload(kb.load_entries(self.db))
+        self.dispatcher.knowledge_changed()
 
     def channel_health(self) -> dict[str, object]:
         """Each channel's own report of its links (what /healthz shows)."""

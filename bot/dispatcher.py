@@ -51,6 +51,7 @@ class Dispatcher:
         self.settings = settings
         self.location_wait = timedelta(minutes=settings.location_wait_minutes)
         self.ignored = frozenset(u.strip() for u in settings.ignore_user_ids.split(",") if u.strip())
+        self._owner_cache: dict[str, str] | None = None
 
     # -- the one entry point ------------------------------------------------------------------
     def handle(self, msg: Incoming) -> list[int]:
@@ -130,19 +131,33 @@ class Dispatcher:
             return "attachment", self._attach(msg)
         if group is None:
             return self._private_chat(msg)
-        plan = self._plan(self.understanding.classify(msg.text, msg.mentions_bot), group, msg.mentions_bot)
+        plan = self._plan(self._classify(msg.text, msg.mentions_bot, group), group, msg.mentions_bot)
         return plan.decision.intent, self._apply(plan, msg)
 
-    def plan(self, msg: Incoming) -> Plan:
-        group = find_group(self.db, msg.channel, msg.group_id) if msg.group_id else None
-        return self._plan(self.understanding.classify(msg.text, msg.mentions_bot), group, msg.mentions_bot)
+    def _classify(self, text: str, mentioned: bool, group: GroupInfo | None) -> Decision:
+        """Entries a street, community or grid owns are answered only in its own groups."""
+        owners = self._owners()
+        if not owners:
+            return self.understanding.classify(text, mentioned)
+        here = {group.street, group.community, group.grid} if group else set()
+        return self.understanding.classify(text, mentioned, allow=lambda faq_id: owners.get(faq_id, "") in here or
+                                           not owners.get(faq_id))
+
+    def _owners(self) -> dict[str, str]:
+        if self._owner_cache is None:
+            self._owner_cache = {r[0]: r[1] for r in self.db.execute(
+                "SELECT id, owner FROM faq WHERE owner != '' AND enabled = 1")}
+        return self._owner_cache
+
+    def knowledge_changed(self) -> None:
+        self._owner_cache = None
 
     def preview(self, text: str, mentioned: bool, channel: str = "qq", group_id: str | None = None) -> Plan:
         """Dry run for `ask` and the console's hit test: the same decision, nothing stored."""
         group = None
         if group_id:
             group = next(filter(None, (find_group(self.db, ch, group_id) for ch in (channel, "qq", "wechat"))), None)
-        return self._plan(self.understanding.classify(text, mentioned), group, mentioned)
+        return self._plan(self._classify(text, mentioned, group), group, mentioned)
 
     def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool) -> Plan:
         people = responders(self.db, group.grid, group.channel) if group else []

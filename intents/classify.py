@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from intents.complaint import ComplaintDetector, ComplaintSignal
@@ -86,13 +87,17 @@ class Understanding:
             return with_confidences(list(found.values()))
         return list(found.values())
 
-    def classify(self, text: str, mentioned: bool = False) -> Decision:
+    def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
+        """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
         t = self.thresholds
         norm = self.normalize(text)
         if not _HAS_WORD.search(norm):
             return Decision("none", 0.0, "no words", text=norm)
         words = self.segmenter.cut(norm)
-        candidates = tuple(self._candidates(norm, words))
+        found = self._candidates(norm, words)
+        if allow is not None:
+            found = with_confidences([c for c in found if allow(c.entry.id)])
+        candidates = tuple(found)
         question = bool(_QUESTION.search(norm))
         complaint = self.complaints.assess(norm, question, raw=text[:200])
         top = candidates[0] if candidates else None

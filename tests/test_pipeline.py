@@ -119,3 +119,22 @@ def test_did_you_mean_choice_is_answered_by_number(chat, monkeypatch):
     entry = next(iter(chat.bot.db.query("SELECT answer FROM faq WHERE question = ?", [first_question])))
     assert answer and plain(answer[0].text) == entry["answer"]
     assert chat.say("1") == []  # the offer is used up
+
+
+def test_a_communitys_own_entry_is_answered_only_in_its_groups(chat):
+    from bot import kb
+    from knowledge.entry import FaqEntry
+
+    db = chat.bot.db
+    here = next(iter(db.query("SELECT gr.community FROM groups g JOIN grids gr ON gr.name = g.grid WHERE g.group_id = ?",
+                              [chat.group])))["community"]
+    other = next(iter(db.query("SELECT g.group_id FROM groups g JOIN grids gr ON gr.name = g.grid "
+                               "WHERE gr.community != ? AND g.channel = 'qq' LIMIT 1", [here])))["group_id"]
+    entry = FaqEntry("local-1", "本社区", "社区的乒乓球室几点开放？", ("乒乓球室开放时间", "乒乓球室什么时候开门", "打乒乓球的活动室几点开"),
+                     ("乒乓球室",), "乒乓球室每天 8:00–20:00 开放。")
+    kb.save_entry(db, entry, "test", chat.bot.clock.iso())
+    db.execute("UPDATE faq SET owner = ? WHERE id = 'local-1'", [here])
+    chat.bot.reload_kb()
+    assert "8:00" in plain(chat.say("乒乓球室几点开放？", mention=True)[0].text)
+    elsewhere = chat.say("乒乓球室几点开放？", mention=True, group=other)
+    assert not elsewhere or "8:00" not in plain(elsewhere[0].text)
