@@ -9,6 +9,7 @@ one supervisor that restarts the link with capped exponential backoff and tells 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import socket
@@ -33,16 +34,8 @@ class LinkEnded(Exception):
     """One connection to the puppet gateway is over; the message says why."""
 
 
-def describe(exc: BaseException) -> str:
-    status = getattr(exc, "status", None)  # grpclib.exceptions.GRPCError
-    if status is not None:
-        return f"gRPC {getattr(status, 'name', status)}: {getattr(exc, 'message', '') or ''}".rstrip(": ")
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 class _Redactor(logging.Filter):
-    """Blanks secrets in wechaty's log records (PuppetService logs the token at every start)."""
+    """Blanks the token in log records and error texts (PuppetService logs it at every start)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,7 +53,23 @@ class _Redactor(logging.Filter):
 
 
 _redactor = _Redactor()
+
+
+def describe(exc: BaseException) -> str:
+    """A short account of an error for logs, health and alerts, with the token blanked out."""
+    status = getattr(exc, "status", None)  # grpclib.exceptions.GRPCError
+    if status is not None:
+        text = f"gRPC {getattr(status, 'name', status)}: {getattr(exc, 'message', '') or ''}".rstrip(": ")
+    else:
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return _redactor.scrub(text)
+
+
 _WECHATY_LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+# Warnings that come with every (re)start or concurrent payload load and mean nothing to an operator:
+# PuppetService's "two endpoints / endpoint and token<…>", the plugin manager's "no blueprint", and
+# Accessory's "set payload more than once".
+_QUIETER = {"PuppetService": logging.ERROR, "wechaty.plugin": logging.ERROR, "Accessory": logging.ERROR}
 
 
 def _import_wechaty() -> None:
@@ -81,9 +90,12 @@ def _import_wechaty() -> None:
             logger.handlers = []
             logger.propagate = True
             if "WECHATY_LOG" not in os.environ:
-                # PuppetService warns about "two endpoints" and echoes the token on every start.
-                logger.setLevel(logging.ERROR if name == "PuppetService" else logging.WARNING)
+                logger.setLevel(_QUIETER.get(name, logging.WARNING))
             logger.addFilter(_redactor)
+    # At DEBUG, hpack logs every header it encodes, the token in `:authority` included.
+    hpack = logging.getLogger("hpack.hpack")
+    if _redactor not in hpack.filters:
+        hpack.addFilter(_redactor)
 
 
 def _free_port() -> int:
@@ -97,6 +109,7 @@ class _Link:
     """One connection attempt: the wechaty client, its event-stream task and what it has seen."""
 
     client: Any
+    scheduler: Any
     puppet: Any = None
     task: asyncio.Task | None = None
     login: asyncio.Event = field(default_factory=asyncio.Event)
@@ -130,7 +143,7 @@ class WechatyChannel:
         self.first_backoff, self.max_backoff = first_backoff, max_backoff
         self.alert_after, self.stable_seconds = alert_after, stable_seconds
         self.probe_seconds, self.rpc_timeout = probe_seconds, rpc_timeout
-        self._alert = alert
+        self.alert = alert  # e.g. Bot.alert; may also be set after construction
         self._state = "down"
         self._link: _Link | None = None  # set only while logged in
         self._self_id: str | None = None
@@ -139,6 +152,8 @@ class WechatyChannel:
         self._failures = 0  # consecutive attempts that did not stay up
         self._last_error: str | None = None
         self._incident: int | None = None  # set once the admins were told the link is down
+        self._delay = first_backoff
+        self._scan_url: str | None = None  # the gateway asked for a QR-code scan
         self._handlers: set[asyncio.Task] = set()
 
     def health(self) -> dict[str, object]:
@@ -148,40 +163,40 @@ class WechatyChannel:
 
     # -- the supervisor ---------------------------------------------------------------------------
     async def run(self, on_message: OnMessage) -> None:
-        _import_wechaty()
-        loop = asyncio.get_running_loop()
-        delay = self.first_backoff
         try:
-            for attempt in range(1_000_000_000):
+            _import_wechaty()
+        except Exception as exc:  # e.g. Python 3.13, where telnetlib is gone
+            self._last_error = f"cannot import wechaty: {describe(exc)}"
+            log.exception("WeChat channel off: %s", self._last_error)
+            self._notify(f"微信通道无法启动：{self._last_error}", "wechat-import")
+            raise
+        self._delay = self.first_backoff
+        try:
+            for attempt in itertools.count():
                 if attempt:
                     self._restarts += 1
-                link = None
+                self._state = "connecting"
                 try:
-                    self._state = "connecting"
-                    link = await self._connect(on_message)
+                    await self._connect(on_message)
                     reason = "link ended"
                 except LinkEnded as exc:
                     reason = str(exc)
                 except Exception as exc:
                     log.debug("WeChat link attempt failed", exc_info=True)
                     reason = describe(exc)
-                up_at = getattr(self, "_up_at", None)
-                if up_at is not None and loop.time() - up_at >= self.stable_seconds:
-                    self._failures, delay = 0, self.first_backoff
-                self._up_at = None
                 self._state = "down"
                 self._failures += 1
                 self._last_error = _redactor.scrub(reason)[:300]
-                log.warning("WeChat link down (%s); restarting in %.1fs", self._last_error, delay)
-                if self._failures == self.alert_after:
-                    self._tell_admins_down(link)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_backoff)
+                log.warning("WeChat link down (%s); restarting in %.1fs", self._last_error, self._delay)
+                if self._failures >= self.alert_after and self._incident is None:
+                    self._tell_admins_down()
+                await asyncio.sleep(self._delay)
+                self._delay = min(self._delay * 2, self.max_backoff)
         finally:
             self._state, self._link = "down", None
 
-    async def _connect(self, on_message: OnMessage) -> _Link:
-        """Connect, log in and watch one link; always ends by raising LinkEnded (or another error)."""
+    async def _connect(self, on_message: OnMessage) -> None:
+        """Connect, log in and watch one link; it always ends by raising LinkEnded (or another error)."""
         await self._check_reachable()
         link = self._new_link(on_message)
         try:
@@ -192,20 +207,23 @@ class WechatyChannel:
             # Stop, Start, then the Event stream; returns when the gateway ends the stream.
             link.task = asyncio.create_task(link.puppet.start(), name="wechaty-event-stream")
             await self._await_login(link)
-            self._up_at = asyncio.get_running_loop().time()
+            self._scan_url = None
             self._link, self._state = link, "up"
             log.info("WeChat link up, logged in as %s (%s)", self._self_name, self._self_id)
-            if self._incident is not None:
-                self._notify(f"微信通道已恢复，当前登录账号：{self._self_name or self._self_id}。", f"wechat-up-{self._incident}")
-                self._incident = None
             await self._watch(link)
         finally:
             self._link = None
             await self._teardown(link)
-        return link  # not reached: _watch only returns by raising
+
+    def _stable(self) -> None:
+        """The link has stayed up for stable_seconds: a flapping link does not count as recovered before that."""
+        self._failures, self._delay = 0, self.first_backoff
+        if self._incident is not None:
+            self._notify(f"微信通道已恢复，当前登录账号：{self._self_name or self._self_id}。", f"wechat-up-{self._incident}")
+            self._incident = None
 
     async def _check_reachable(self) -> None:
-        # wechaty pings the gateway with a blocking telnet connect (up to 3 s, freezing the bot); check without blocking.
+        # wechaty pings the gateway with a blocking telnet connect (up to 3 s, freezing the bot): check first, async.
         from wechaty_puppet_service.utils import extract_host_and_port
 
         host, port = extract_host_and_port(self.endpoint)
@@ -214,6 +232,10 @@ class WechatyChannel:
         except (OSError, asyncio.TimeoutError) as exc:
             raise LinkEnded(f"puppet gateway {self.endpoint} unreachable: {describe(exc)}") from None
         writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
 
     def _new_link(self, on_message: OnMessage) -> _Link:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -222,9 +244,10 @@ class WechatyChannel:
 
         # A fresh PuppetOptions (the default one is shared and mutated, B.2), a free port for the plugin server it
         # checks at login (B.7.2), and an in-memory scheduler instead of the default shared SQLite job store.
+        scheduler = AsyncIOScheduler()
         client = Wechaty(WechatyOptions(puppet_options=PuppetOptions(), host="127.0.0.1", port=_free_port(),
-                                        scheduler=AsyncIOScheduler()))
-        link = _Link(client)
+                                        scheduler=scheduler))
+        link = _Link(client, scheduler)
         client.on("login", lambda contact: self._on_login(link, contact))
         client.on("logout", lambda *_: link.logout.set())
         client.on("message", lambda msg: self._spawn(self._on_message(link, msg, on_message)))
@@ -258,11 +281,15 @@ class WechatyChannel:
 
     async def _watch(self, link: _Link) -> None:
         """Wait for the link to end; after `probe_seconds` without an event, a Ding RPC proves it is still alive."""
+        stable_at = time.monotonic() + self.stable_seconds
         while True:
-            idle = time.monotonic() - link.last_event
+            now = time.monotonic()
+            wake = link.last_event + self.probe_seconds
+            if stable_at is not None:
+                wake = min(wake, stable_at)
             logout = asyncio.ensure_future(link.logout.wait())
             try:
-                await asyncio.wait({link.task, logout}, timeout=max(self.probe_seconds - idle, 0.05),
+                await asyncio.wait({link.task, logout}, timeout=max(wake - now, 0.05),
                                    return_when=asyncio.FIRST_COMPLETED)
             finally:
                 logout.cancel()
@@ -270,6 +297,9 @@ class WechatyChannel:
                 raise LinkEnded(self._why_ended(link.task))
             if link.logout.is_set():
                 raise LinkEnded("the WeChat account logged out")
+            if stable_at is not None and time.monotonic() >= stable_at:
+                stable_at = None
+                self._stable()
             if time.monotonic() - link.last_event >= self.probe_seconds:
                 try:
                     await asyncio.wait_for(link.puppet.ding("liveness"), self.rpc_timeout)
@@ -294,28 +324,27 @@ class WechatyChannel:
             await asyncio.gather(link.task, return_exceptions=True)
         if link.puppet is not None:
             try:
-                await asyncio.wait_for(link.puppet.stop(), 5)  # sends Stop, as wechaty's own stop() does
+                await asyncio.wait_for(link.puppet.stop(), min(self.rpc_timeout, 5))  # sends Stop, as wechaty's does
             except Exception as exc:
                 log.info("WeChat puppet stop: %s", describe(exc))
             if link.puppet.channel is not None:  # stop() skips closing when its Stop RPC failed
                 link.puppet.channel.close()
                 link.puppet.channel = None
-        scheduler = link.client._plugin_manager.scheduler
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        if link.scheduler.running:  # started by wechaty at login
+            link.scheduler.shutdown(wait=False)
 
-    def _tell_admins_down(self, link: _Link | None) -> None:
+    def _tell_admins_down(self) -> None:
         self._incident = int(time.time())
-        scan = f"；需要用微信扫码登录：{link.scan_url}" if link is not None and link.scan_url else ""
+        scan = f"；需要用微信扫码登录：{self._scan_url}" if self._scan_url else ""
         self._notify(f"微信通道已断开：连续 {self._failures} 次重连失败，最近错误：{self._last_error}。"
                      f"请检查 puppet 网关 {self.endpoint}{scan}", f"wechat-down-{self._incident}")
 
     def _notify(self, text: str, key: str) -> None:
-        if self._alert is None:
+        if self.alert is None:
             log.warning("%s", text)
             return
         try:
-            self._alert(text, key)
+            self.alert(text, key)
         except Exception:
             log.exception("could not alert the admins: %s", text)
 
@@ -333,8 +362,9 @@ class WechatyChannel:
     def _on_scan(self, link: _Link, qr_code: str, status: Any) -> None:
         link.touch()
         if qr_code:
-            link.scan_url = f"https://wechaty.js.org/qrcode/{quote(qr_code, safe='')}"
-            log.warning("WeChat needs a QR-code scan to log in (%s): %s", getattr(status, "name", status), link.scan_url)
+            link.scan_url = self._scan_url = f"https://wechaty.js.org/qrcode/{quote(qr_code, safe='')}"
+            log.warning("WeChat needs a QR-code scan to log in (%s): %s",
+                        getattr(status, "name", status), self._scan_url)
 
     async def _on_message(self, link: _Link, msg: Any, on_message: OnMessage) -> None:
         link.touch()
@@ -387,7 +417,7 @@ class WechatyChannel:
         except ChannelError:
             raise
         except Exception as exc:
-            raise ChannelError(f"WeChat send to {item.target} failed: {_redactor.scrub(describe(exc))}") from exc
+            raise ChannelError(f"WeChat send to {item.target} failed: {describe(exc)}") from exc
 
     async def _send(self, link: _Link, item: Outgoing) -> None:
         if item.kind not in ("group", "private"):

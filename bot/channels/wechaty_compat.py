@@ -14,16 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pyee
+import urllib3
+from pyee.asyncio import AsyncIOEventEmitter
 
-# 1. pyee >= 12 dropped the top-level AsyncIOEventEmitter that wechaty, wechaty-puppet and the service import.
-if not hasattr(pyee, "AsyncIOEventEmitter"):
-    from pyee.asyncio import AsyncIOEventEmitter
-
-    pyee.AsyncIOEventEmitter = AsyncIOEventEmitter
+# 1. wechaty, wechaty-puppet and the service do `from pyee import AsyncIOEventEmitter`: pyee >= 12 dropped that name
+#    and pyee 9-11 keep it as a subclass that warns on every Contact, Room and client created. Both want the class
+#    from pyee.asyncio.
+pyee.AsyncIOEventEmitter = AsyncIOEventEmitter
 
 # 2. urllib3 >= 2 dropped get_host, imported by wechaty/user/url_link.py.
-import urllib3  # noqa: E402
-
 if not hasattr(urllib3, "get_host"):
     from urllib3.util import parse_url
 
@@ -37,7 +36,7 @@ if not hasattr(urllib3, "get_host"):
 #    `puppet_options: PuppetOptions = PuppetOptions()` (an eq=True dataclass, so __hash__ is None). Restoring
 #    identity hashing brings back the <=3.10 behaviour: one *shared* default, so always pass a fresh PuppetOptions().
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)  # pyee's "moved to pyee.asyncio" notice
+    warnings.simplefilter("ignore", DeprecationWarning)
     import wechaty_puppet.schemas.puppet as _puppet_schema
 
 if getattr(_puppet_schema.PuppetOptions, "__hash__", None) is None:
@@ -56,7 +55,7 @@ def importing() -> Iterator[None]:
         os.environ["CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "wechaty-cache")
     try:
         with warnings.catch_warnings():
-            # telnetlib (removed in 3.13, so this stack is capped at 3.12) and pyee's moved-class notice.
+            # telnetlib is deprecated (removed in 3.13, so this stack is capped at Python 3.12).
             warnings.simplefilter("ignore", DeprecationWarning)
             yield
     finally:
