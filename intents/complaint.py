@@ -11,6 +11,7 @@ So "物业费怎么收" stays a question, "电梯坏了三天没人修" becomes 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
@@ -47,15 +48,21 @@ class Words:
     (油烟直排 ~ 油烟直接往楼上排)."""
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
+    # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个]{1,4}"
 
     def __init__(self, words, gapped: bool = False):
-        words = sorted({w for w in words if w}, key=len, reverse=True)
+        # The same normalisation as messages get: full width to half, lower case (KTV -> ktv).
+        words = sorted({unicodedata.normalize("NFKC", w).lower() for w in words if w}, key=len, reverse=True)
         self._exact = re.compile("|".join(map(re.escape, words))) if words else None
         # Gapped forms are checked only when their first two characters occur: a cheap filter before a regex.
         self._gapped: dict[str, list[tuple[str, re.Pattern]]] = {}
-        for word in (w for w in words if gapped and len(w) >= 4):
-            body = re.escape(word[:2]) + self._GAP % 5 + (self._GAP % 2).join(map(re.escape, word[2:]))
-            self._gapped.setdefault(word[:2], []).append((word, re.compile(body)))
+        for word in (w for w in words if gapped and len(w) >= 2):
+            if len(word) >= 4:
+                body = re.escape(word[:2]) + self._GAP % 5 + (self._GAP % 2).join(map(re.escape, word[2:]))
+            else:
+                body = re.escape(word[0]) + self._INSERTED + re.escape(word[1:])
+            self._gapped.setdefault(word[:2] if len(word) >= 4 else word[0], []).append((word, re.compile(body)))
 
     def find(self, text: str) -> tuple[str, ...]:
         found = self._exact.findall(text) if self._exact else []
