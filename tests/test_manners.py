@@ -107,3 +107,23 @@ def test_a_long_answer_goes_out_as_several_messages_in_order(settings, clock):
     answer = next(iter(bot.db.query("SELECT answer FROM faq WHERE hits = 1")))["answer"]
     assert "".join(plain(s.text) for s in sent) == "".join(answer.split())
     bot.close()
+
+
+def test_a_thousand_messages_in_a_minute_make_no_storm(polite, clock):
+    """One resident floods a group with a real problem and chatter; others flood it too; another group is unaffected."""
+    bot = polite.bot
+    for n in range(1000):
+        text = "3栋门口的井盖坏了好几天了没人修" if n % 2 else f"有没有人管管啊{n}"
+        bot.handle(polite.message(text, mention=True, user="flooder" if n % 5 else f"other{n % 7}", name="刷屏者"))
+        clock.advance(seconds=0.06)
+    other_group = next(iter(bot.db.query("SELECT group_id FROM groups WHERE channel = 'qq' AND group_id != ? LIMIT 1",
+                                         [polite.group])))["group_id"]
+    bot.handle(polite.message("三供一业是什么意思？", mention=True, user="calm", name="邻居", group=other_group))
+    for _ in range(120):
+        asyncio.run(bot.deliver())
+        clock.advance(seconds=3)
+    assert bot.db.execute("SELECT count(*) FROM inbox").fetchone()[0] == 1001  # all stored
+    assert bot.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1  # one case for the one real problem
+    to_group = [s for s in polite.channel.sent if s.kind == "group" and s.target == polite.group]
+    assert len(to_group) <= bot.settings.group_replies_per_10min
+    assert any(s.target == other_group for s in polite.channel.sent)  # the other group is answered
