@@ -1,10 +1,13 @@
 """The console in a real browser (Debian's chromium via Playwright): log in, edit an FAQ and see the bot change,
-talk in the simulator, file a complaint and close it from the case board. Saves docs/screenshots/*.png."""
+talk in the simulator, file a complaint and close it from the case board. With GRIDBOT_SCREENSHOTS=1 it refreshes
+docs/screenshots/*.png for the README; otherwise the screenshots go to a scratch folder."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,7 +29,8 @@ from bot.web.testing import PASSWORD, add_test_users
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SHOTS = (Path(__file__).resolve().parent.parent / "docs" / "screenshots" if os.environ.get("GRIDBOT_SCREENSHOTS")
+         else Path(tempfile.gettempdir()) / "gridbot-screenshots")
 GROUP = "wechat:86429270894@chatroom"  # 金盆岭社区第1网格便民服务群
 ERRORS: list[str] = []
 
