@@ -137,9 +137,9 @@ class Dispatcher:
     def _classify(self, text: str, mentioned: bool, group: GroupInfo | None) -> Decision:
         """Entries a street, community or grid owns are answered only in its own groups."""
         owners = self._owners()
-        if not owners:
+        if not owners or group is None:  # a dry run with no group in mind (ask, hit test) sees every entry
             return self.understanding.classify(text, mentioned)
-        here = {group.street, group.community, group.grid} if group else set()
+        here = {group.street, group.community, group.grid}
         return self.understanding.classify(text, mentioned, allow=lambda faq_id: owners.get(faq_id, "") in here or
                                            not owners.get(faq_id))
 
