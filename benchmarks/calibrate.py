@@ -94,7 +94,7 @@ def main() -> None:
             top, second = (scored + [(0.0, None), (0.0, None)])[:2]
             predictions[i] = (messages[i], top[0], top[0] - second[0], top[1])
 
-    print("cross-validated, answering when score >= T and margin >= %.1f" % args.margin)
+    print(f"cross-validated, answering when score >= T and margin >= {args.margin:.1f}")
     print("  T   mention: acc  wrong | plain: acc  wrong")
     for threshold in (0, 10, *range(20, 95, 5)):
         stats = {}

@@ -128,7 +128,7 @@ def run(rows: list[tuple[str, str]], eval_dir: Path) -> None:
     shipped = read_shipped()
     started = time.perf_counter()
     small = Understanding(shipped)
-    rows.append(("index build, shipped KB (%d entries)" % len(shipped), f"{(time.perf_counter() - started) * 1000:.0f} ms"))
+    rows.append((f"index build, shipped KB ({len(shipped)} entries)", f"{(time.perf_counter() - started) * 1000:.0f} ms"))
     texts = queries(shipped, 3000)
     ours = latency(small, texts)
     rows.append(("classify, shipped KB: mean / p50 / p99",

@@ -16,7 +16,6 @@ import random
 import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -171,7 +170,7 @@ async def measure(port: int, db: Path, groups: list[int], pid: int, soak: float)
             started = time.perf_counter()
             await gen.offer(ws, None, burst)
             total += burst
-            took = await wait_handled(db, total) + 0
+            await wait_handled(db, total)
             elapsed = time.perf_counter() - started
             rows.append(("maximum sustained rate (burst of 6,000, stored and handled)",
                          f"{burst / elapsed:.0f} messages/s; reply latency p50 / p99 {pct(gen.latencies, 0.5):.0f} / "

@@ -156,7 +156,7 @@ class FaqIndex:
         for word in query:
             for index in self.answer_postings.get(word, ()):
                 votes[index] += ANSWER_VOTE * self.answer_idf[word]
-        for word, found in soft.items():
+        for found in soft.values():
             for other in found:
                 for index in self.postings[other]:
                     votes[index] += SOFT * self.idf[other] / len(found)

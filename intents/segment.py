@@ -90,6 +90,9 @@ class Segmenter:
                 self._jieba.add_word(word, freq=2000)
         self.stopwords = lexicon.stopwords
         self._by_pinyin: dict[str, str] = {}
+        # Caches of this segmenter's own (not shared between segmenters, and gone with it).
+        self.raw_cut = lru_cache(maxsize=65536)(self._raw_cut)
+        self.cut = lru_cache(maxsize=8192)(self._cut)
         self._vocabulary: frozenset[str] = frozenset()
 
     def is_common(self, word: str) -> bool:
@@ -121,12 +124,10 @@ class Segmenter:
         self.cut.cache_clear()
         pinyin_of.cache_clear()
 
-    @lru_cache(maxsize=65536)
-    def raw_cut(self, text: str) -> tuple[str, ...]:
+    def _raw_cut(self, text: str) -> tuple[str, ...]:
         return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
-    @lru_cache(maxsize=8192)
-    def cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
+    def _cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
         """All words (stop words included), canonical and (for residents' text) typo-repaired, in order."""
         words = self.raw_cut(text)
         return tuple(self.synonyms.get(w, w) for w in (self._repair(list(words)) if repair else words))

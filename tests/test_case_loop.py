@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
-import pytest
 from aiohttp import web
 
 from bot.app import Bot
@@ -177,7 +175,7 @@ def test_restart_between_filing_and_delivery_delivers_exactly_once(settings, clo
     third.close()
 
 
-async def test_wecom_webhook_is_retried_until_delivered(settings, clock, aiohttp_unused_port=None):
+async def test_wecom_webhook_is_retried_until_delivered(settings, clock):
     received: list[dict] = []
     failures = {"left": 2}
 

@@ -17,7 +17,6 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "crash-test"
