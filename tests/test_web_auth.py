@@ -8,10 +8,9 @@ import pytest
 
 from bot import accounts
 from bot.app import Bot
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.web import auth
-from bot.web.testing import PASSWORD, add_test_users, open_console
+from bot.web.testing import PASSWORD, console_bot, open_console
 
 PAGES = ["/console/", "/console/kb", "/console/kb/new", "/console/kb/test", "/console/kb/import", "/console/kb/export",
          "/console/kb/entry/zs-001", "/console/kb/entry/zs-001/history", "/console/unanswered", "/console/cases",
@@ -27,8 +26,7 @@ POSTS = ["/console/kb/new", "/console/kb/entry/zs-001", "/console/kb/entry/zs-00
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("auth") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
-    add_test_users(instance.db)
+    instance = console_bot(tmp_path_factory.mktemp("auth"))
     yield instance
     instance.close()
 

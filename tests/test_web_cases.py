@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import datetime
 
 import pytest
 from markupsafe import escape
 
-from bot.app import Bot
-from bot.clock import FakeClock
-from bot.config import Settings
 from bot.registry import find_group
-from bot.web.testing import add_test_users, open_console
+from bot.web.testing import as_user, console_bot
 
 JINPENLING_1 = ("wechat", "86429270894@chatroom")  # 金盆岭社区第1网格
 XIANGHE_1 = ("wechat", "29428853256@chatroom")  # 湘河社区第1网格
@@ -31,8 +27,7 @@ def file_case(bot, group, text, category="sanitation", name="张阿姨", attachm
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("cases") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
-    add_test_users(instance.db)
+    instance = console_bot(tmp_path_factory.mktemp("cases"))
     instance.ids = {
         "mine": file_case(instance, JINPENLING_1, "金盆岭小区门口垃圾三天没人清了", attachments=("https://img.example/1.jpg",)),
         "theirs": file_case(instance, XIANGHE_1, "湘河路边路灯不亮好几天了", category="public_facility"),
@@ -44,11 +39,6 @@ def bot(tmp_path_factory):
     yield instance
     instance.close()
 
-
-async def as_user(bot, name):
-    client = await open_console(bot)
-    await client.login(name)
-    return client
 
 
 @pytest.fixture

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 
 import pytest
 
-from bot.app import Bot
 from bot.casework import Actor
-from bot.clock import FakeClock
-from bot.config import Settings
 from bot.registry import find_group
 from bot.web.render import TEMPLATE_DIR
-from bot.web.testing import add_test_users, open_console
+from bot.web.testing import console_bot, open_console
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("dash") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
-    add_test_users(instance.db)
+    instance = console_bot(tmp_path_factory.mktemp("dash"))
     filed = []
     for i, (group, category) in enumerate([(("wechat", "86429270894@chatroom"), "sanitation"),
                                            (("wechat", "86429270894@chatroom"), "noise"),

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime
 
 import pytest
 from markupsafe import escape
 
 from bot import kb
-from bot.app import Bot
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.web.testing import add_test_users, open_console
+from bot.web.testing import as_user, console_bot, open_console
 
 XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 DOG = {"id": "dog-001", "category": "网格服务", "question": "养狗需要办养犬证吗？", "similar": "养狗要不要登记\n狗证去哪办",
@@ -22,8 +18,7 @@ DOG = {"id": "dog-001", "category": "网格服务", "question": "养狗需要办
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("kb") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
-    add_test_users(instance.db)
+    instance = console_bot(tmp_path_factory.mktemp("kb"))
     yield instance
     instance.close()
 
@@ -35,11 +30,6 @@ async def console(bot):
     yield client
     await client.close()
 
-
-async def as_user(bot, name):
-    client = await open_console(bot)
-    await client.login(name)
-    return client
 
 
 def answer_for(bot, text, mention=True):

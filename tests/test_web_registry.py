@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 
 import pytest
 
-from bot.app import Bot
-from bot.clock import FakeClock
-from bot.config import Settings
 from bot.registry import find_group, registry_rows
 from bot.web.registryedit import row_key
-from bot.web.testing import add_test_users, open_console
+from bot.web.testing import as_user, console_bot
 from knowledge.registryfile import write_registry_file
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("registry") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
-    add_test_users(instance.db)
+    instance = console_bot(tmp_path_factory.mktemp("registry"))
     yield instance
     instance.close()
 
-
-async def as_user(bot, name):
-    client = await open_console(bot)
-    await client.login(name)
-    return client
 
 
 @pytest.fixture

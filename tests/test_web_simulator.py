@@ -12,7 +12,7 @@ from bot.channels.simulator import SimulatorChannel, split_mention
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.messages import Incoming, Outgoing
-from bot.web.testing import add_test_users, open_console
+from bot.web.testing import add_test_users, as_user
 
 JINPENLING = "wechat:86429270894@chatroom"  # 金盆岭社区第1网格便民服务群
 XIANGHE = "wechat:29428853256@chatroom"
@@ -84,11 +84,6 @@ async def running(bot):
     bot.simulator.stop()
     await task
 
-
-async def as_user(bot, name):
-    client = await open_console(bot)
-    await client.login(name)
-    return client
 
 
 async def feed(client, group, since=0):

@@ -10,7 +10,7 @@ from bot import kb, unanswered
 from bot.app import Bot
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.web.testing import add_test_users, open_console
+from bot.web.testing import add_test_users, as_user
 from bot.web.views_unanswered import grouped, words_of
 
 JINPENLING = ("wechat", "86429270894@chatroom")
@@ -38,11 +38,6 @@ def bot(shared_bot):
     shared_bot.db.execute("UPDATE unanswered SET resolved = 1")
     return shared_bot
 
-
-async def as_user(bot, name):
-    client = await open_console(bot)
-    await client.login(name)
-    return client
 
 
 def test_similar_questions_are_grouped(bot):

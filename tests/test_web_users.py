@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 import pytest
 
 from bot import accounts
-from bot.app import Bot
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.web.testing import PASSWORD, add_test_users, open_console
+from bot.web.testing import as_user, console_bot
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    instance = Bot(Settings(db=str(tmp_path_factory.mktemp("users") / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
-    add_test_users(instance.db)
+    instance = console_bot(tmp_path_factory.mktemp("users"))
     yield instance
     instance.close()
 
-
-async def as_user(bot, name, password=PASSWORD):
-    client = await open_console(bot)
-    await client.login(name, password)
-    return client
 
 
 async def test_district_admin_adds_and_changes_accounts(bot):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
@@ -11,6 +13,8 @@ from sqlite_utils import Database
 
 from bot import accounts
 from bot.app import Bot
+from bot.clock import FakeClock
+from bot.config import Settings
 from bot.web.app import build_app
 
 PASSWORD = "grid-pass-123"
@@ -23,6 +27,19 @@ USERS = {
     "grid1": ("grid", ["金盆岭社区第1网格"]),
 }
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|data-csrf="([^"]+)"')
+
+
+def console_bot(directory: Path) -> Bot:
+    """A bot on a new database in `directory`, on a fake clock at 2026-11-26 09:30, with the test accounts."""
+    bot = Bot(Settings(db=str(directory / "bot.db")), clock=FakeClock(datetime(2026, 11, 26, 9, 30)))
+    add_test_users(bot.db)
+    return bot
+
+
+async def as_user(bot: Bot, name: str, password: str = PASSWORD) -> ConsoleClient:
+    client = await open_console(bot)
+    await client.login(name, password)
+    return client
 
 
 def add_test_users(db: Database) -> None:
