@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from sqlite_utils import Database
@@ -103,10 +103,10 @@ class Dispatcher:
         for row in list(self.db.query("SELECT * FROM followups WHERE kind = 'location' AND expires_at <= ?", [now])):
             with self.db.atomic():
                 self._drop_followup(row["channel"], row["group_id"], row["user_id"])
-                pending = json.loads(row["data"])
                 group = find_group(self.db, row["channel"], row["group_id"])
                 if group is not None:
-                    queued += self._file(group, Incoming(**pending["msg"]), pending["category"], location="")
+                    report, category = _pending_report(row)
+                    queued += self._file(group, report, category, location="")
         return [q for q in queued if q is not None]
 
     # -- deciding and recording -------------------------------------------------------------------
@@ -118,8 +118,18 @@ class Dispatcher:
             note_unknown_group(self.db, msg.channel, msg.group_id, self.clock.iso())
             return "none", []
         followup = self._followup(msg)
+        return self._respond_to(msg, group, followup)
+
+    def _respond_to(self, msg: Incoming, group: GroupInfo | None, followup: dict | None) -> tuple[str, list[int | None]]:
         if followup and followup["kind"] == "location":
-            return "complaint", self._location_answer(msg, group, followup)
+            if self._answers_where(msg):
+                return "complaint", self._location_answer(msg, group, followup)
+            # Not an answer but something new: file the report as it is, then treat this message on its own.
+            self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)
+            report, category = _pending_report(followup)
+            filed = self._file(group, report, category, location="")
+            intent, queued = self._respond_to(msg, group, None)
+            return intent, filed + queued
         if followup and followup["kind"] == "choice" and (entry := self._chosen(msg, followup)):
             self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)
             kb.count_hit(self.db, entry.id, self.clock.iso())
@@ -221,12 +231,19 @@ class Dispatcher:
         self._set_followup(msg, "location", pending, self.location_wait)
         return [self._reply(msg, replies.ask_location(self.desk.label(category)))]
 
+    def _answers_where(self, msg: Incoming) -> bool:
+        """A place, or a short reply that is neither a question nor a new report, answers "where exactly?"."""
+        if find_location(msg.text) or (msg.attachments and not msg.text.strip()):
+            return True
+        decision = self.understanding.classify(msg.text, msg.mentions_bot)
+        return len(msg.text) <= 40 and decision.intent == "none" and not decision.is_question
+
     def _location_answer(self, msg: Incoming, group: GroupInfo, followup: dict) -> list[int | None]:
         self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)
-        pending = json.loads(followup["data"])
-        original = Incoming(**{**pending["msg"], "attachments": tuple(pending["msg"]["attachments"]) + msg.attachments})
+        report, category = _pending_report(followup)
+        report = Incoming(**{**asdict(report), "attachments": report.attachments + msg.attachments})
         location = find_location(msg.text) or msg.text.strip()[:100]
-        return self._file(group, original, pending["category"], location, reply_to=msg)
+        return self._file(group, report, category, location, reply_to=msg)
 
     def _file(self, group: GroupInfo, msg: Incoming, category: str, location: str,
               reply_to: Incoming | None = None) -> list[int | None]:
@@ -312,3 +329,9 @@ class Dispatcher:
             mention_user_id=msg.user_id if msg.group_id else None, mention_name=msg.user_name or None,
             max_chars=self.settings.max_message_chars,
         )
+
+
+def _pending_report(followup: dict) -> tuple[Incoming, str]:
+    """The report a "where exactly?" follow-up is holding, and its category."""
+    pending = json.loads(followup["data"])
+    return Incoming(**{**pending["msg"], "attachments": tuple(pending["msg"]["attachments"])}), pending["category"]

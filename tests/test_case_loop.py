@@ -234,3 +234,13 @@ def test_cases_and_stats_commands(cli, tmp_path):
     assert cli("stats", "--by", "street", "--json").json_lines()[0] == []
     missing = cli("cases", "show", "SF-20260101-0001")
     assert missing.code == 1 and "没有编号" in missing.err
+
+
+def test_a_new_question_instead_of_a_place_files_the_report_and_is_answered(chat):
+    chat.say("楼下垃圾堆了好几天没人清，臭得要命", mention=True)
+    sent = chat.say("对了，物业费的收费标准是怎么定的？", mention=True)
+    case = only_case(chat)
+    assert case["location"] == "位置待核实"
+    texts = [s.text for s in sent if s.kind == "group"]
+    assert any(case["id"] in t for t in texts)  # the report is filed …
+    assert any("物业" in t and case["id"] not in t for t in texts)  # … and the question answered
