@@ -92,7 +92,8 @@ class ComplaintDetector:
             weight = 3 * sum(min(len(w), 4) for w in problems) + sum(min(len(w), 4) for w in objects)
             if weight > best[0]:
                 best = (weight, code, problems, objects)
-        signs = self._signs.find(text) + tuple(m.group(0) for p in self._trouble for m in p.finditer(text))
+        signs = tuple(dict.fromkeys(self._signs.find(text) + tuple(m.group(0) for p in self._trouble
+                                                                     for m in p.finditer(text))))
         policy = self._policy.find(text)
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
