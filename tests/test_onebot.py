@@ -387,6 +387,28 @@ async def test_resident_question_is_answered_with_send_group_msg(bot, make_rig):
     assert outbox(bot)["state"] == "sent"
 
 
+async def test_quoting_the_bots_answer_addresses_the_bot(bot, make_rig):
+    group, _ = qq_group_with_worker(bot)
+    rig = await make_rig(bot)
+    onebot = await rig.connect()
+    await onebot.group_message([{"type": "text", "data": {"text": "物业费的收费标准是怎么定的？"}}], group_id=int(group))
+    await until(handled(bot))
+    delivery = asyncio.create_task(bot.deliver())
+    await onebot.answer(await onebot.next_call())  # our answer becomes QQ message 9001
+    await delivery
+    # A quote of our message with a terse follow-up, no @: still for the bot, so it is not ignored as chat.
+    await onebot.group_message([{"type": "reply", "data": {"id": "9001"}}, {"type": "text", "data": {"text": "谢谢"}}],
+                               group_id=int(group), message_id=5151)
+    await until(handled(bot, 2))
+    row = next(iter(bot.db.query("SELECT mentions_bot FROM inbox WHERE message_id LIKE '%:5151'")))
+    assert row["mentions_bot"] == 1
+    await onebot.group_message([{"type": "reply", "data": {"id": "777"}}, {"type": "text", "data": {"text": "谢谢"}}],
+                               group_id=int(group), message_id=5152)
+    await until(handled(bot, 3))
+    row = next(iter(bot.db.query("SELECT mentions_bot FROM inbox WHERE message_id LIKE '%:5152'")))
+    assert row["mentions_bot"] == 0  # quoting a resident's message is not talking to the bot
+
+
 async def test_complaint_notifies_the_grid_worker_privately_with_the_text_kept_as_text(bot, make_rig):
     group, worker = qq_group_with_worker(bot)
     rig = await make_rig(bot)

@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ from bot.messages import Incoming, Outgoing
 log = logging.getLogger(__name__)
 
 WS_PATH = "/onebot/v11/ws"
+SENT_IDS_KEPT = 5000
 HTTP_PATH = "/onebot/v11/http"
 MAX_FRAME = 1024 * 1024  # characters; events are small, so a bigger frame is logged and skipped
 MAX_WS_MESSAGE = 8 * MAX_FRAME  # bytes; aiohttp closes the socket beyond this, so it sits well above MAX_FRAME
@@ -82,6 +84,7 @@ class OneBotChannel:
         self._session: aiohttp.ClientSession | None = None
         self._warned: set[str] = set()
         self._tz = ZoneInfo(settings.timezone)
+        self._sent_ids: OrderedDict[str, None] = OrderedDict()
         # Set by the bot: called when an account (re)connects, so messages waiting out a retry delay go now.
         self.on_link_up: Callable[[tuple[str, ...]], None] | None = None
 
@@ -246,7 +249,7 @@ class OneBotChannel:
 
     def _on_message(self, account: Account, event: dict) -> None:
         try:
-            msg = to_incoming(event, account.self_id)
+            msg = to_incoming(event, account.self_id, self._sent_ids)
         except BadEvent as exc:
             log.warning("QQ %s: skipped a malformed message event: %s", account.self_id, exc)
             return
@@ -301,8 +304,16 @@ class OneBotChannel:
         else:
             raise ChannelError(f"the QQ channel cannot send {item.kind!r} messages")
         data = await (self._call_ws(account, action, params) if account else self._call_http(action, params))
+        if item.kind == "group" and isinstance(data, dict) and data.get("message_id") is not None:
+            self._remember_sent(str(data["message_id"]))
         log.info("QQ %s: outbox %s sent to %s %s (message %s)", speaker or "api", item.id, item.kind, target,
                  data.get("message_id") if isinstance(data, dict) else None)
+
+    def _remember_sent(self, message_id: str) -> None:
+        """The bot's recent group messages: a resident quoting one of them is talking to the bot."""
+        self._sent_ids[message_id] = None
+        if len(self._sent_ids) > SENT_IDS_KEPT:
+            self._sent_ids.popitem(last=False)
 
     async def call(self, action: str, params: dict[str, Any], self_id: str | None = None) -> Any:
         """Call a OneBot API as `self_id` (else any connected account); returns its `data`, raises ChannelError."""

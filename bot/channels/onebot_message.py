@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 import re
 from typing import Any
 
@@ -75,8 +77,10 @@ def plain_text(segments: list[Segment]) -> str:
     return "".join(str(s["data"].get("text", "")) for s in segments if s["type"] == "text").strip()
 
 
-def mentions(segments: list[Segment], self_id: str) -> bool:
-    return any(s["type"] == "at" and str(s["data"].get("qq", "")).strip() == self_id for s in segments)
+def mentions(segments: list[Segment], self_id: str, ours: Container[str] = ()) -> bool:
+    """@-mentions the bot, or quotes one of the bot's own messages (a reply to the bot is addressed to it)."""
+    return any((s["type"] == "at" and str(s["data"].get("qq", "")).strip() == self_id)
+               or (s["type"] == "reply" and str(s["data"].get("id", "")).strip() in ours) for s in segments)
 
 
 def attachments(segments: list[Segment]) -> tuple[str, ...]:
@@ -98,7 +102,7 @@ def number_id(value: object, name: str) -> str:
     raise BadEvent(f"{name} must be a number, got {value!r}"[:120])
 
 
-def to_incoming(event: dict, self_id: str) -> Incoming | None:
+def to_incoming(event: dict, self_id: str, ours: Container[str] = ()) -> Incoming | None:
     """A `post_type: message` event as our Incoming; None for what the bot must not handle (its own messages …)."""
     kind = event.get("message_type")
     if kind not in ("group", "private"):
@@ -117,7 +121,7 @@ def to_incoming(event: dict, self_id: str) -> Incoming | None:
     name = next((n for n in (sender.get("card"), sender.get("nickname")) if isinstance(n, str) and n.strip()), "")
     return Incoming(
         channel="qq", message_id=f"{self_id}:{message_id}", group_id=group_id, user_id=user_id,
-        text=plain_text(segments), user_name=name.strip(), mentions_bot=mentions(segments, self_id),
+        text=plain_text(segments), user_name=name.strip(), mentions_bot=mentions(segments, self_id, ours),
         attachments=attachments(segments),
     )
 
