@@ -13,7 +13,7 @@ from bot.evaluate import run_eval
 DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev"
 FLOORS = {
     "faq_accuracy": 0.70,
-    "complaint_recall": 0.78,
+    "complaint_recall": 0.83,
     "complaint_precision": 0.92,
     "category_accuracy": 0.78,
     "silence_rate": 0.97,
