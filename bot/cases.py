@@ -97,14 +97,22 @@ def list_cases(
     for column, value in (("state", state), ("grid", grid), ("category", category), ("street", street),
                           ("community", community)):
         if value:
-            clauses.append(f"{column} = ?")
+            clauses.append(f"cases.{column} = ?")
             params.append(value)
     if since:
-        clauses.append("created_at >= ?")
+        clauses.append("cases.created_at >= ?")
         params.append(since)
     if until:
-        clauses.append("created_at < ?")
+        clauses.append("cases.created_at < ?")
         params.append(until if "T" in until else until + "T99")
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-    ids = [r["id"] for r in db.query(f"SELECT id FROM cases {where}ORDER BY created_at, id", params)]
-    return [case_json(db, i) for i in ids]
+    cases = list(db.query(f"SELECT * FROM cases {where}ORDER BY created_at, id", params))
+    # Reporters in one query for the whole list, not one per case: the district files thousands a month.
+    reporters: dict[str, list[dict]] = {}
+    for r in db.query(f"SELECT r.* FROM case_reporters r JOIN cases ON cases.id = r.case_id {where}ORDER BY r.at", params):
+        reporters.setdefault(r["case_id"], []).append(
+            {"name": r["user_name"], "channel": r["channel"], "user_id": r["user_id"], "at": r["at"]})
+    for case in cases:
+        case["attachments"] = json.loads(case["attachments"] or "[]")
+        case["reporters"] = reporters.get(case["id"], [])
+    return cases
