@@ -55,11 +55,14 @@ class Bot:
         self.stats = Stats(self.db)
         self.cases = CaseDesk(self.db, self.clock, settings, self.understanding.category_labels)
         self.dispatcher = Dispatcher(self.db, self.clock, self.understanding, self.cases, settings)
+        self.dispatcher.on_handled = lambda intent: self.metrics.count(f"handled_{intent}")
         self.governor = Governor(settings.group_min_interval_seconds, settings.account_messages_per_minute,
                                  now=lambda: self.clock.now().timestamp())
         self.channels: dict[str, Channel] = {}
         self.metrics = Metrics()
         self.metrics.gauges["outbox_backlog"] = lambda: outbox.backlog(self.db)
+        self.metrics.gauges["open_cases"] = lambda: self.db.execute(
+            "SELECT count(*) FROM cases WHERE state IN ('accepted', 'assigned', 'in_progress', 'returned')").fetchone()[0]
         self._outbox_wakeup = asyncio.Event()
         self._unstored: deque[Incoming] = deque(maxlen=10_000)  # arrived while the store was unavailable
 

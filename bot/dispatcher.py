@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
@@ -52,6 +53,7 @@ class Dispatcher:
         self.location_wait = timedelta(minutes=settings.location_wait_minutes)
         self.ignored = frozenset(u.strip() for u in settings.ignore_user_ids.split(",") if u.strip())
         self._owner_cache: dict[str, str] | None = None
+        self.on_handled: Callable[[str], None] = lambda intent: None  # e.g. metrics by intent
 
     # -- the one entry point ------------------------------------------------------------------
     def handle(self, msg: Incoming) -> list[int]:
@@ -79,6 +81,7 @@ class Dispatcher:
                 intent, queued = self._respond(msg)
                 self.db.execute("UPDATE inbox SET state = 'handled', intent = ?, handled_at = ? WHERE id = ?",
                                 [intent, self.clock.iso(), inbox_id])
+            self.on_handled(intent)
             return [q for q in queued if q is not None]
         except sqlite3.OperationalError:
             raise  # the store is locked or full: the message stays 'new' and is handled when it is back

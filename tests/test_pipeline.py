@@ -138,3 +138,14 @@ def test_a_communitys_own_entry_is_answered_only_in_its_groups(chat):
     assert "8:00" in plain(chat.say("乒乓球室几点开放？", mention=True)[0].text)
     elsewhere = chat.say("乒乓球室几点开放？", mention=True, group=other)
     assert not elsewhere or "8:00" not in plain(elsewhere[0].text)
+
+
+def test_metrics_count_messages_by_outcome(chat):
+    chat.say("房屋征收的补偿标准是怎么确定的？", mention=True)
+    chat.say("5栋门口的路灯坏了好几天没人修", mention=True)
+    chat.say("大家早上好")
+    text = chat.bot.metrics.render()
+    assert "gridbot_messages_total 3" in text
+    assert "gridbot_handled_faq_total 1" in text and "gridbot_handled_complaint_total 1" in text
+    assert "gridbot_open_cases 1" in text and "gridbot_outbox_backlog 0" in text
+    assert "gridbot_handle_seconds_count 3" in text
