@@ -29,6 +29,7 @@ QUESTION_ONLY = -10.0  # a question with no problem word in it
 NOTICE = -60.0
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
+_PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 
 
@@ -74,12 +75,21 @@ class Words:
 
 class ComplaintDetector:
     def __init__(self, lexicon: Lexicon):
-        self._categories = [(c.code, Words(c.problems, gapped=True), Words(c.objects)) for c in lexicon.categories]
+        # A word that is a general sign of trouble (坏了) says nothing about the category, and a thing that is a place
+        # (阳台, 单元门) says less than one that is not: weigh them so.
+        generic = set(lexicon.problem_words)
+        self._places_set = set(lexicon.place_words)
+        self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True), Words(c.objects))
+                            for c in lexicon.categories]
         self._signs = Words(lexicon.problem_words)
         self._policy = Words(lexicon.policy_words)
         self._places = Words(lexicon.place_words)
         self._notice = Words(lexicon.notice_words)
         self._trouble = [re.compile(p) for p in lexicon.trouble_patterns]
+
+    def _object_weight(self, word: str) -> float:
+        weight = min(len(word), 4)
+        return weight / 2 if word in self._places_set or any(p in word for p in _PLACE_PARTS) else weight
 
     def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
         best = (0.0, None, (), ())
@@ -89,7 +99,7 @@ class ComplaintDetector:
             problems, objects = problems_re.find(text), objects_re.find(text)
             all_problems += problems
             all_objects += objects
-            weight = 3 * sum(min(len(w), 4) for w in problems) + sum(min(len(w), 4) for w in objects)
+            weight = 3 * sum(min(len(w), 4) for w in problems) + sum(self._object_weight(w) for w in objects)
             if weight > best[0]:
                 best = (weight, code, problems, objects)
         signs = tuple(dict.fromkeys(self._signs.find(text) + tuple(m.group(0) for p in self._trouble
