@@ -136,7 +136,7 @@ class Dispatcher:
         if followup and followup["kind"] == "choice" and (entry := self._chosen(msg, followup)):
             self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)
             kb.count_hit(self.db, entry.id, self.clock.iso())
-            return "faq", [self._reply(msg, replies.faq_answer(entry.answer))]
+            return "faq", [self._reply(msg, entry.answer)]
         answer = run_command(self.db, self.desk, msg)
         if answer is not None:
             return "command", [self._reply(msg, answer)]
@@ -175,7 +175,7 @@ class Dispatcher:
     def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool) -> Plan:
         people = responders(self.db, group.grid, group.channel) if group else []
         if decision.intent == "faq":
-            return Plan(decision, replies.faq_answer(decision.faq.answer), group, people)
+            return Plan(decision, decision.faq.answer, group, people)
         if decision.intent == "complaint":
             label = self.desk.label(decision.category)
             location = find_location(decision.text)
@@ -219,7 +219,7 @@ class Dispatcher:
         decision = self.understanding.classify(msg.text, mentioned=True)
         if decision.intent == "faq":
             kb.count_hit(self.db, decision.faq.id, self.clock.iso())
-            return "faq", [self._reply(msg, replies.faq_answer(decision.faq.answer))]
+            return "faq", [self._reply(msg, decision.faq.answer)]
         if decision.suggestions:
             self._set_followup(msg, "choice", [e.id for e in decision.suggestions], timedelta(minutes=CHOICE_MINUTES))
             return "none", [self._reply(msg, replies.did_you_mean([e.question for e in decision.suggestions]))]

@@ -17,10 +17,6 @@ def names(people: list[Person]) -> str:
     return "、".join(dict.fromkeys(p.name for p in people))
 
 
-def faq_answer(answer: str) -> str:
-    return answer
-
-
 def answered_above(question: str) -> str:
     return f"这个问题（{question}）刚刚在群里回答过，请往上翻看小助手的回复；还有疑问可以 @我 或联系网格员。"
 
