@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -123,6 +124,12 @@ def set_password(db: Database, username: str, password: str, must_change: bool =
     )
     if not cursor.rowcount:
         raise AccountError(f"没有用户 {username}")
+
+
+def credential_stamp(db: Database, username: str) -> str:
+    """Changes whenever the password does: a session made with an older password is no longer valid."""
+    row = db.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()
+    return hashlib.sha256((row[0] if row else "").encode()).hexdigest()[:16]
 
 
 def locked_until(db: Database, username: str, now: datetime | None = None) -> datetime | None:

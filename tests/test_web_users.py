@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import accounts
-from bot.web.testing import as_user, console_bot
+from bot.web.testing import PASSWORD, as_user, console_bot
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +52,22 @@ async def test_others_cannot_manage_accounts(bot, user):
         assert "/console/users" not in (await client.get("/console/")).text
     finally:
         await client.close()
+
+
+async def test_a_password_reset_ends_the_other_sessions_of_that_account(bot):
+    accounts.add_user(bot.db, "reset-me", PASSWORD, "community", ["湘河社区"])
+    first = await as_user(bot, "reset-me")
+    try:
+        assert (await first.get("/console/kb")).url.endswith("/console/kb")
+        accounts.set_password(bot.db, "reset-me", "Brand-new-pass-1")  # e.g. by an admin, or on another device
+        page = await first.get("/console/kb")
+        assert "/console/login" in page.url
+    finally:
+        await first.close()
+    second = await as_user(bot, "reset-me", "Brand-new-pass-1")
+    try:
+        page = await second.post("/console/password", {"current": "Brand-new-pass-1", "new": "Another-pass-22",
+                                                        "again": "Another-pass-22"})
+        assert (await second.get("/console/kb")).url.endswith("/console/kb")  # changing one's own keeps this session
+    finally:
+        await second.close()

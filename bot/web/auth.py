@@ -13,7 +13,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 from yarl import URL
 
-from bot.accounts import User, get_user
+from bot.accounts import User, credential_stamp, get_user
 from bot.app import Bot
 from bot.store import get_meta, set_meta
 from bot.web.csrf import session_token
@@ -60,7 +60,13 @@ async def log_in(request: web.Request, user: User) -> None:
     session = await new_session(request)  # a fresh session: no fixation of an id chosen before login
     session["user"] = user.username
     session["seen"] = time.time()
+    restamp(request, session)
     session_token(session)
+
+
+def restamp(request: web.Request, session) -> None:
+    """Tie the session to the password it was made with (called again when its owner changes the password)."""
+    session["stamp"] = credential_stamp(request.config_dict[BOT].db, session["user"])
 
 
 async def log_out(request: web.Request) -> None:
@@ -99,9 +105,14 @@ async def require_login(request: web.Request, handler) -> web.StreamResponse:
             session.invalidate()
             session["flash"] = [["warn", "长时间未操作，已自动退出，请重新登录"]]
         else:
-            user = get_user(request.config_dict[BOT].db, username)
+            db = request.config_dict[BOT].db
+            user = get_user(db, username)
             if user is None:
                 session.invalidate()
+            elif session.get("stamp") != credential_stamp(db, username):  # the password was changed elsewhere
+                user = None
+                session.invalidate()
+                session["flash"] = [["warn", "密码已更改，请重新登录"]]
     if user is not None:
         request[USER] = user
         if time.time() - session.get("seen", 0) > TOUCH_SECONDS:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp_session import get_session
 
 from bot import accounts
-from bot.web.auth import allow_unchanged_password, current_user, log_in, log_out, public
+from bot.web.auth import allow_unchanged_password, current_user, log_in, log_out, public, restamp
 from bot.web.keys import BOT
 from bot.web.render import flash, redirect, render
 
@@ -60,5 +61,6 @@ async def change_password(request: web.Request) -> web.Response:
         error = str(exc)
     if error:
         return render(request, "password.html", status=400, error=error)
+    restamp(request, await get_session(request))  # this session stays; others made with the old password end
     flash(request, "密码已修改")
     raise redirect("/console/")
