@@ -16,17 +16,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from tests.conftest import free_port
+
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "crash-test"
 SELF_ID = 10001000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Bot:
