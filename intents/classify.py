@@ -15,11 +15,13 @@ from knowledge.entry import FaqEntry
 from knowledge.lexicon import Lexicon, load_lexicon
 
 _QUESTION = re.compile(
-    r"[?？]|吗|呢|么$|怎么|什么|如何|哪|多少|几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
+    r"[?？]|吗|呢|么$|怎么|什么|如何|哪|多少|(?<![好十这那前])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱
     r"|[不没吗嘛么吧][?]?$|真的假的|是真的吗"  # 犯法不, 有补贴没, 归业主吧
 )
+# A short query in keyword style names what it wants at the end ("高龄津贴申领流程", "险情上报渠道"): a question.
+_QUERY_HEAD = re.compile(r"^[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 _CLAUSE_END = re.compile(r"[,.;!?。，；！？~…\s]+")
 
@@ -79,8 +81,9 @@ class Understanding:
         found = {c.entry.id: c for c in self.index.search(self.segmenter.content(words))}
         clauses = [c for c in _CLAUSE_END.split(norm) if c]
         asked = [c for c in clauses if _QUESTION.search(c)]
-        if len(clauses) > 1 and asked:
-            focus = self.segmenter.content(self.segmenter.cut(asked[-1]))
+        focus = self.segmenter.content(self.segmenter.cut(asked[-1])) if len(clauses) > 1 and asked else ()
+        # A clause of one or two words ("咋办", "丢哪") says how, not what: it cannot stand for the message.
+        if len(focus) >= 3:
             for c in self.index.search(focus):
                 if c.entry.id not in found or c.logit > found[c.entry.id].logit:
                     found[c.entry.id] = c
@@ -98,7 +101,7 @@ class Understanding:
         if allow is not None:
             found = with_confidences([c for c in found if allow(c.entry.id)])
         candidates = tuple(found)
-        question = bool(_QUESTION.search(norm))
+        question = bool(_QUESTION.search(norm) or _QUERY_HEAD.search(norm))
         complaint = self.complaints.assess(norm, question, raw=text[:200])
         top = candidates[0] if candidates else None
         second = candidates[1].score if len(candidates) > 1 else 0.0
@@ -106,8 +109,10 @@ class Understanding:
 
         # A question about a rule wins over the problem words it mentions ("违章建筑征收给不给钱"), unless it
         # also tells of trouble now ("…停水三天了没人管").
+        # A statement that tells of trouble is a report, however well it matches an entry ("网格员电话一直打不通").
         faq_wins = top is not None and top.score >= t.mention and (
-            complaint.policy_words or (question and not complaint.signs) or top.score > complaint.score + 10)
+            complaint.policy_words or (question and not complaint.signs)
+            or ((question or not complaint.signs) and top.score > complaint.score + 10))
         if complaint.score >= t.complaint and not faq_wins:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:

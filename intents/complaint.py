@@ -31,6 +31,8 @@ NOTICE = -60.0
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
+# "能不能管一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,3}(?:管|处理|解决|来看|过来|派人|清理|修)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ class Words:
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个]{1,4}"
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道块根处大]{1,4}"  # 裂了一条大缝
 
     def __init__(self, words, gapped: bool = False):
         # The same normalisation as messages get: full width to half, lower case (KTV -> ktv).
@@ -79,8 +81,9 @@ class ComplaintDetector:
         # (阳台, 单元门) says less than one that is not: weigh them so.
         generic = set(lexicon.problem_words)
         self._places_set = set(lexicon.place_words)
-        self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True), Words(c.objects))
-                            for c in lexicon.categories]
+        # A general sign that a category also lists (漏水 for utilities) hints at that category like an object does.
+        self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True), Words(c.objects),
+                             Words([w for w in c.problems if w in generic])) for c in lexicon.categories]
         self._signs = Words(lexicon.problem_words)
         self._policy = Words(lexicon.policy_words)
         self._places = Words(lexicon.place_words)
@@ -95,16 +98,20 @@ class ComplaintDetector:
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []
-        for code, problems_re, objects_re in self._categories:
+        for code, problems_re, objects_re, hints_re in self._categories:
             problems, objects = problems_re.find(text), objects_re.find(text)
             all_problems += problems
             all_objects += objects
-            weight = 3 * sum(min(len(w), 4) for w in problems) + sum(self._object_weight(w) for w in objects)
+            weight = (3 * sum(min(len(w), 4) for w in problems) + sum(self._object_weight(w) for w in objects)
+                      + sum(min(len(w), 4) for w in hints_re.find(text)))
             if weight > best[0]:
                 best = (weight, code, problems, objects)
         signs = tuple(dict.fromkeys(self._signs.find(text) + tuple(m.group(0) for p in self._trouble
                                                                      for m in p.finditer(text))))
-        policy = self._policy.find(text)
+        request = _REQUEST.search(text)
+        policy = self._policy.find(_REQUEST.sub("", text) if request else text)
+        if request:
+            is_question = False
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
         score = 0.0

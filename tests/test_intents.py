@@ -96,3 +96,41 @@ def test_reload_swaps_the_knowledge_base(understanding):
     assert fresh.classify("垃圾分类分哪几类？", mentioned=True).intent == "none"
     fresh.reload(KB)
     assert fresh.classify("垃圾分类分哪几类？", mentioned=True).faq.id == "c-1"
+
+
+@pytest.mark.parametrize(("text", "faq_id"), [("物业费收费标准", "a-1"), ("临时安置费发放标准", "b-3")])
+def test_a_keyword_style_query_is_a_question(understanding, text, faq_id):
+    decision = understanding.classify(text, mentioned=False)
+    assert decision.is_question and decision.faq is not None and decision.faq.id == faq_id
+
+
+def test_a_one_word_question_clause_does_not_stand_for_the_whole_message(understanding):
+    # The last clause "咋整" only says "how"; the message is about the compensation standard.
+    decision = understanding.classify("我们那栋楼要征收了，补偿标准到底按啥算，咋整", mentioned=True)
+    assert decision.faq is not None and decision.faq.id == "b-1"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("厨房里一股煤气味，怕是哪里漏气了", "utilities"),  # gas trouble is utilities in the code table
+    ("小区门口路面塌了一个洞，车都不敢过", "safety_hazard"),  # subsidence is a safety hazard
+    ("楼下卖水果的推车天天占着盲道，能不能管一下", "city_order"),
+    ("交的安置房跟合同上写的面积对不上，问了好几次没人答复", "housing"),
+    ("有个人冒充社区的上门收钱，骗了好几个老人", "other"),
+    ("厕所水管一直在漏水，地上全是水", "utilities"),  # a general sign the category also lists decides it
+])
+def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
+    decision = understanding.classify(text, mentioned=False)
+    assert (decision.intent, decision.category) == ("complaint", category)
+
+
+def test_asking_someone_to_act_is_no_policy_question(understanding):
+    signal = understanding.complaints.assess("隔壁半夜装修，可不可以来处理一下", is_question=True)
+    assert not signal.policy_words
+    assert understanding.classify("隔壁半夜装修，可不可以来处理一下").intent == "complaint"
+    # ... while "能不能" about a rule stays a policy word.
+    assert understanding.complaints.assess("能不能不交物业费", is_question=True).policy_words
+
+
+def test_a_statement_of_trouble_is_a_report_even_when_it_names_an_entry(understanding):
+    decision = understanding.classify("垃圾分类的桶满了好几天都没人清运", mentioned=True)
+    assert decision.intent == "complaint"
