@@ -23,7 +23,6 @@ _QUESTION = re.compile(
 # A short query in keyword style names what it wants at the end ("高龄津贴申领流程", "险情上报渠道"): a question.
 _QUERY_HEAD = re.compile(r"^[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
-_CLAUSE_END = re.compile(r"[,.;!?。，；！？~…\s]+")
 
 
 def _return_free_memory() -> None:
@@ -76,20 +75,6 @@ class Understanding:
         self.index = FaqIndex(entries, self.segmenter)
         _return_free_memory()
 
-    def _candidates(self, norm: str, words: tuple[str, ...]) -> list[Candidate]:
-        """Match the whole message, and also its question clause alone: a long story dilutes every score."""
-        found = {c.entry.id: c for c in self.index.search(self.segmenter.content(words))}
-        clauses = [c for c in _CLAUSE_END.split(norm) if c]
-        asked = [c for c in clauses if _QUESTION.search(c)]
-        focus = self.segmenter.content(self.segmenter.cut(asked[-1])) if len(clauses) > 1 and asked else ()
-        # A clause of one or two words ("咋办", "丢哪") says how, not what: it cannot stand for the message.
-        if len(focus) >= 3:
-            for c in self.index.search(focus):
-                if c.entry.id not in found or c.logit > found[c.entry.id].logit:
-                    found[c.entry.id] = c
-            return with_confidences(list(found.values()))
-        return list(found.values())
-
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
         t = self.thresholds
@@ -97,7 +82,7 @@ class Understanding:
         if not _HAS_WORD.search(norm):
             return Decision("none", 0.0, "no words", text=norm)
         words = self.segmenter.cut(norm)
-        found = self._candidates(norm, words)
+        found = self.index.search(self.segmenter.content(words))
         if allow is not None:
             found = with_confidences([c for c in found if allow(c.entry.id)])
         candidates = tuple(found)

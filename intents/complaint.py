@@ -3,7 +3,7 @@
 Evidence for a report: a word that states a problem (违建, 不亮, 油烟直排 — also with words in between, as in
 "油烟直接往楼上排"), general signs of trouble (坏了, 没人管, 好几天), a thing a case can be about (路灯, 电梯), a
 concrete place (楼下, 3栋, 门口), a message addressed to the grid worker. Evidence against: words of rules and
-procedures (政策, 怎么申请), a question with no problem in it, the form of a notice (【通知】, 请提前储水).
+procedures (政策, 怎么申请), a question with no problem in it, a question about what to do if something happened, the form of a notice (【通知】, 请提前储水).
 So "物业费怎么收" stays a question, "电梯坏了三天没人修" becomes a case, and the property company's
 "明天停水，请提前储水" is neither.
 """
@@ -26,10 +26,12 @@ CONCRETE = 15.0  # a thing at a place, told as a statement: "门口绿地围起�
 TO_WORKER = 15.0  # addressed to the grid worker, when something is wrong
 POLICY = -20.0  # each word of rules and procedures, up to two
 QUESTION_ONLY = -10.0  # a question with no problem word in it
+HYPOTHETICAL = -40.0  # a question about what to do if something happened: nothing has ("要是进水了找谁")
 NOTICE = -60.0
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
+_IF = re.compile(r"要是|如果|万一|假如|假设|一旦|假若|倘若")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能管一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,3}(?:管|处理|解决|来看|过来|派人|清理|修)")
@@ -131,6 +133,8 @@ class ComplaintDetector:
         score += POLICY * min(len(policy), 2)
         if is_question and not all_problems:
             score += QUESTION_ONLY
+        if is_question and _IF.search(text):
+            score += HYPOTHETICAL
         if self._notice.find(text):
             score += NOTICE
         if not trouble and not (all_objects and places):

@@ -132,7 +132,8 @@ class FaqIndex:
         return self.idf.get(word, self.max_idf if len(word) > 1 else 0.5)
 
     def related(self, word: str) -> frozenset[str]:
-        """Knowledge-base words an unknown word stands for: an abbreviation (老改 -> 老旧小区改造) or a synonym."""
+        """Knowledge-base words an unknown word stands for: an abbreviation (老改 -> 老旧小区改造), a synonym or
+        a homophone (过度 -> 过渡)."""
         if word in self.postings or len(word) < 2:
             return frozenset()
         if self.segmenter.is_common(word):
@@ -140,6 +141,8 @@ class FaqIndex:
         else:
             found = set(self.abbreviations.get(word, ()))
         found |= synonyms_of(word) & self.postings.keys()
+        if (sound_alike := self.segmenter.homophone(word)) in self.postings:
+            found.add(sound_alike)
         return frozenset(w for w in found if len(w) > 1)
 
     def search(self, words: tuple[str, ...]) -> list[Candidate]:

@@ -118,6 +118,12 @@ class Segmenter:
         self._by_pinyin = by_pinyin
         self.cut.cache_clear()
 
+    def homophone(self, word: str) -> str | None:
+        """The knowledge-base word that sounds exactly like `word`, a real word typed for it (过度 for 过渡)."""
+        if word in self._vocabulary or not 2 <= len(word) <= 5:
+            return None
+        return self._by_pinyin.get(pinyin_of(word))
+
     def forget_texts(self) -> None:
         """Empty the caches: they are for residents' messages, not for a knowledge base's own text."""
         self.raw_cut.cache_clear()
