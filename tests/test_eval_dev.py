@@ -1,8 +1,8 @@
 """Regression guard over the development evaluation set (../shared/eval/dev).
 
-Complaint recall, precision, category accuracy and silence are held to the issue's targets. FAQ accuracy and the
-wrong-answer rate do not reach theirs yet (0.92 and 0.02): their floors sit just under what the bot measures now
-(see docs/matching.md)."""
+Complaint recall, precision, category accuracy, silence and the wrong-answer rate are held to the issue's targets.
+FAQ accuracy does not reach its target (0.92) yet: its floor sits just under what the bot measures now (0.775; see
+docs/matching.md)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from bot.evaluate import run_eval
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev"
 FLOORS = {
-    "faq_accuracy": 0.75,
+    "faq_accuracy": 0.77,
     "complaint_recall": 0.92,
     "complaint_precision": 0.92,
     "category_accuracy": 0.88,
     "silence_rate": 0.97,
 }
-CEILINGS = {"wrong_answer_rate": 0.03}
+CEILINGS = {"wrong_answer_rate": 0.02}
 
 
 @pytest.fixture(scope="module")
