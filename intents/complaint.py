@@ -34,7 +34,7 @@ _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼
 _IF = re.compile(r"要是|如果|万一|假如|假设|一旦|假若|倘若")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能管一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,3}(?:管|处理|解决|来看|过来|派人|清理|修)")
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)(?:来|帮忙|派人|赶紧|尽快)?(?:管|处理|解决|看一下|来看|过来|清理)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,3 +149,9 @@ def test_a_real_word_typed_for_a_homophone_still_points_to_the_entry(understandi
 @pytest.mark.parametrize("text", ["停电了是找物业还是找供电局", "要是楼道里起火了该打什么电话", "万一家里水管爆了找谁修"])
 def test_whom_to_ask_and_what_if_questions_are_not_reports(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
+
+
+@pytest.mark.parametrize("text", ["维修资金能不能用来修电梯", "公摊面积占了多少算合理", "如果家里停水了应该打什么电话",
+                                  "网格员一般几点上班"])
+def test_questions_about_rules_stay_questions(understanding, text):
+    assert understanding.classify(text, mentioned=True).intent != "complaint"
