@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("eval", parents=[common], help="run a labelled evaluation set (DIR/kb.json, DIR/messages.jsonl)")
+    p = sub.add_parser("eval", parents=[common], help="run a labelled evaluation set (DIR/messages.jsonl against DIR/kb.json, or the shipped knowledge base if DIR has none)")
     p.add_argument("dir")
     p.set_defaults(func=cmd_eval)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from bot.app import Bot
 from bot.config import Settings
 from bot import kb
-from knowledge.kbfile import read_kb_file
+from knowledge.entry import InvalidFile
+from knowledge.kbfile import read_kb_file, read_shipped
 
 
 @dataclass
@@ -114,8 +115,12 @@ class Report:
 
 def run_eval(directory: str | Path, settings: Settings | None = None) -> Report:
     directory = Path(directory)
-    entries = read_kb_file(directory / "kb.json")
-    messages = [json.loads(line) for line in (directory / "messages.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    # A set written against our own knowledge base (tests/data/own) has no kb.json of its own.
+    entries = read_kb_file(directory / "kb.json") if (directory / "kb.json").exists() else read_shipped()
+    source = directory / "messages.jsonl"
+    if not source.is_file():
+        raise InvalidFile(str(source), message=f"找不到评测消息文件：{source}")
+    messages = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as scratch:
         base = settings or Settings()
         cfg = Settings(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "db": str(Path(scratch) / "eval.db")})
