@@ -3,7 +3,8 @@
 Evidence for a report: a word that states a problem (违建, 不亮, 油烟直排 — also with words in between, as in
 "油烟直接往楼上排"), general signs of trouble (坏了, 没人管, 好几天), a thing a case can be about (路灯, 电梯), a
 concrete place (楼下, 3栋, 门口), a message addressed to the grid worker. Evidence against: words of rules and
-procedures (政策, 怎么申请), a question with no problem in it, a question about what to do if something happened, the form of a notice (【通知】, 请提前储水).
+procedures (政策, 怎么申请), a question with no problem in it, a question about what to do if something happened
+(要是进水了找谁), the form of a notice (【通知】, 请提前储水).
 So "物业费怎么收" stays a question, "电梯坏了三天没人修" becomes a case, and the property company's
 "明天停水，请提前储水" is neither.
 """
@@ -112,8 +113,7 @@ class ComplaintDetector:
                                                                      for m in p.finditer(text))))
         request = _REQUEST.search(text)
         policy = self._policy.find(_REQUEST.sub("", text) if request else text)
-        if request:
-            is_question = False
+        is_question = is_question and not request  # "能不能管一下" asks for action, not about a rule
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
         score = 0.0
