@@ -93,12 +93,16 @@ class Understanding:
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
 
         # A question about a rule wins over the problem words it mentions ("违章建筑征收给不给钱"), unless it also
-        # tells of trouble now ("…停水三天了没人管"); a statement of trouble is a report, however well it matches an
-        # entry ("网格员电话一个星期都打不通").
-        tells_trouble = bool(complaint.signs)
-        faq_wins = top is not None and top.score >= t.mention and (
-            complaint.policy_words or (question and not tells_trouble)
-            or ((question or not tells_trouble) and top.score > complaint.score + 10))
+        # tells of trouble now ("…停水三天了没人管"); a statement of a problem is a report, however well it matches
+        # an entry ("网格员电话一个星期都打不通", "物业乱收停车费").
+        if top is None or top.score < t.mention:
+            faq_wins = False
+        elif complaint.policy_words:
+            faq_wins = True
+        elif question:
+            faq_wins = not complaint.signs or top.score > complaint.score + 10
+        else:
+            faq_wins = not (complaint.signs or complaint.problems) and top.score > complaint.score + 10
         if complaint.score >= t.complaint and not faq_wins:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:

@@ -55,7 +55,7 @@ class Words:
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道块根处大]{1,4}"  # 裂了一条大缝
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道块根处大间层栋]{1,4}"  # 裂了一条大缝, 盖了两间房
 
     def __init__(self, words, gapped: bool = False):
         # The same normalisation as messages get: full width to half, lower case (KTV -> ktv).
