@@ -155,3 +155,10 @@ def test_whom_to_ask_and_what_if_questions_are_not_reports(understanding, text):
                                   "网格员一般几点上班"])
 def test_questions_about_rules_stay_questions(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
+
+
+def test_a_statement_naming_a_problem_is_a_report_however_close_an_entry_is(understanding):
+    decision = understanding.classify("物业乱收物业费，一年涨了两回", mentioned=True)
+    assert (decision.intent, decision.category) == ("complaint", "property_service")
+    # Asked as a question about the rule, the same words get the answer.
+    assert understanding.classify("物业费的收费标准是怎么定的，能乱收吗", mentioned=True).intent == "faq"
