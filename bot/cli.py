@@ -146,7 +146,7 @@ def cmd_eval(args) -> int:
     from bot.evaluate import run_eval
 
     report = run_eval(args.dir, _settings(args))
-    print(report.render())
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else report.render())
     return 0
 
 
@@ -309,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", parents=[common], help="run a labelled evaluation set (DIR/messages.jsonl against DIR/kb.json, or the shipped knowledge base if DIR has none)")
     p.add_argument("dir")
+    p.add_argument("--json", action="store_true", help="figures and failures as one JSON object")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", parents=[common], help="run headless (as under systemd): HTTP server, channels, outbox")

@@ -90,6 +90,13 @@ class Report:
             lines.append(f"  {prefix:<18} {sum(o.faq_id == o.message['faq_id'] for o in outcomes)}/{len(outcomes)}")
         return lines
 
+    def as_json(self) -> dict:
+        """The figures as [count, of], and every failure: for tools and tests."""
+        return {"figures": {name: [num, den] for name, (num, den) in self.figures().items()},
+                "failures": [{"line": o.line, "text": o.message["text"], "expected": o.message["expect"],
+                              "intent": o.intent, "faq_id": o.faq_id, "category": o.category, "why": why}
+                             for o, why in self.failures()]}
+
     def render(self) -> str:
         lines = ["指标 / metric                 value    count"]
         for name, (num, den) in self.figures().items():
@@ -124,7 +131,7 @@ def run_eval(directory: str | Path, settings: Settings | None = None) -> Report:
     with tempfile.TemporaryDirectory() as scratch:
         base = settings or Settings()
         cfg = Settings(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "db": str(Path(scratch) / "eval.db")})
-        bot = Bot(cfg, seed=True)
+        bot = Bot(cfg, seed=False)  # the set's knowledge base only: nothing of the shipped one is read first
         try:
             kb.import_entries(bot.db, entries, author="eval", at=bot.clock.iso(), replace=True)
             bot.reload_kb()

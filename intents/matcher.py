@@ -67,7 +67,7 @@ class FaqIndex:
         self.segmenter = segmenter
         self.weights = weights
         texts = [t for e in self.entries for t in (e.question, *e.similar, *e.keywords)]
-        segmenter.add_words(k for e in self.entries for k in e.keywords)
+        segmenter.use_words(k for e in self.entries for k in e.keywords)
         vocabulary = {w for t in texts for w in segmenter.raw_cut(t)}
         vocabulary |= {segmenter.synonyms.get(w, w) for w in vocabulary}
         segmenter.learn_vocabulary(vocabulary | {k for e in self.entries for k in e.keywords})

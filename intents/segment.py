@@ -8,6 +8,8 @@ import os
 import re
 import tempfile
 import unicodedata
+import weakref
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,16 +65,30 @@ def pinyin_of(text: str) -> str:
 
 
 _loaded_userdicts: set[str] = set()
+# Knowledge-base terms in the shared tokenizer: how many live knowledge bases use each word we added.
+_kb_word_users: Counter[str] = Counter()
 
 
 @lru_cache(maxsize=1)
 def _shared_tokenizer() -> jieba.Tokenizer:
     """One jieba tokenizer per process: its dictionary is ~45 MB and takes ~0.8 s to load. Every segmenter adds
-    its words to it; a word added for one knowledge base does no harm to another."""
+    its knowledge base's terms to it and takes them out again when that knowledge base is replaced."""
     tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = str(_CACHE_DIR)
     tokenizer.initialize()
     return tokenizer
+
+
+def _drop_terms(tokenizer: jieba.Tokenizer, words) -> bool:
+    """One knowledge base no longer uses `words`: a term no other one uses leaves the tokenizer. True if any did."""
+    dropped = False
+    for word in list(words):
+        _kb_word_users[word] -= 1
+        if _kb_word_users[word] <= 0:
+            del _kb_word_users[word]
+            tokenizer.del_word(word)
+            dropped = True
+    return dropped
 
 
 class Segmenter:
@@ -94,17 +110,28 @@ class Segmenter:
         self.raw_cut = lru_cache(maxsize=65536)(self._raw_cut)
         self.cut = lru_cache(maxsize=8192)(self._cut)
         self._vocabulary: frozenset[str] = frozenset()
+        self._kb_words: set[str] = set()  # the terms this segmenter counts in _kb_word_users
+        weakref.finalize(self, _drop_terms, self._jieba, self._kb_words)  # a segmenter that goes takes its terms
 
     def is_common(self, word: str) -> bool:
         return (self._jieba.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
 
-    def add_words(self, words) -> None:
-        added = False
-        for word in words:
-            if 1 < len(word) <= 12 and not self._jieba.FREQ.get(word):
+    def use_words(self, words) -> None:
+        """Make the knowledge base's own terms words of the tokenizer, and drop those of the knowledge base it
+        replaces: a term of the old one would go on cutting residents' messages its way (eval, an edited KB)."""
+        words = frozenset(w for w in words if 1 < len(w) <= 12)
+        changed = False
+        for word in words - self._kb_words:
+            if word not in _kb_word_users:
+                if self._jieba.FREQ.get(word):
+                    continue  # jieba knows it already: nothing of ours to add, or to take out later
                 self._jieba.add_word(word, freq=1500)
-                added = True
-        if added:  # texts cut before may be cut differently now
+                changed = True
+            _kb_word_users[word] += 1
+        changed |= _drop_terms(self._jieba, self._kb_words - words)
+        self._kb_words.clear()
+        self._kb_words.update(w for w in words if w in _kb_word_users)
+        if changed:  # texts cut before may be cut differently now
             self.raw_cut.cache_clear()
             self.cut.cache_clear()
 

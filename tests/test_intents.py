@@ -162,3 +162,14 @@ def test_a_statement_naming_a_problem_is_a_report_however_close_an_entry_is(unde
     assert (decision.intent, decision.category) == ("complaint", "property_service")
     # Asked as a question about the rule, the same words get the answer.
     assert understanding.classify("物业费的收费标准是怎么定的，能乱收吗", mentioned=True).intent == "faq"
+
+
+def test_a_replaced_knowledge_base_takes_its_terms_out_of_the_tokenizer():
+    term = FaqEntry("t-1", "议事", "梧桐巷议事会什么时候开？", ("议事会几号开",), ("梧桐巷议事会",), "每月一次。")
+    first, second = Understanding([term], lexicon=LEXICON), Understanding([term], lexicon=LEXICON)
+    message = "梧桐巷议事会在哪开"
+    assert "梧桐巷议事会" in first.segmenter.cut(message)
+    first.reload(KB)  # as `eval` and the console do: the old entries are gone
+    assert "梧桐巷议事会" in first.segmenter.cut(message)  # ... but another knowledge base still uses the term
+    second.reload(KB)
+    assert "梧桐巷议事会" not in second.segmenter.cut(message)
