@@ -321,7 +321,10 @@ class WechatyChannel:
             await asyncio.wait(set(self._handlers), timeout=2)
         if link.task is not None and not link.task.done():
             link.task.cancel()
-            await asyncio.gather(link.task, return_exceptions=True)
+            # Bounded: a wechaty stream caught inside its own retry loop may not end on cancel, and must not hang us.
+            done, _ = await asyncio.wait({link.task}, timeout=2)
+            if not done:
+                log.warning("WeChat event stream did not stop within 2 s of being cancelled; left behind")
         if link.puppet is not None:
             try:
                 await asyncio.wait_for(link.puppet.stop(), min(self.rpc_timeout, 5))  # sends Stop, as wechaty's does
