@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from bot.config import Settings
 from bot import kb
 from knowledge.entry import InvalidFile
 from knowledge.kbfile import read_kb_file, read_shipped
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -124,6 +127,8 @@ def run_eval(directory: str | Path, settings: Settings | None = None) -> Report:
     directory = Path(directory)
     # A set written against our own knowledge base (tests/data/own) has no kb.json of its own.
     entries = read_kb_file(directory / "kb.json") if (directory / "kb.json").exists() else read_shipped()
+    if not (directory / "kb.json").exists():
+        log.warning("%s has no kb.json: evaluating against the shipped knowledge base", directory)
     source = directory / "messages.jsonl"
     if not source.is_file():
         raise InvalidFile(str(source), message=f"找不到评测消息文件：{source}")
@@ -131,7 +136,7 @@ def run_eval(directory: str | Path, settings: Settings | None = None) -> Report:
     with tempfile.TemporaryDirectory() as scratch:
         base = settings or Settings()
         cfg = Settings(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "db": str(Path(scratch) / "eval.db")})
-        bot = Bot(cfg, seed=False)  # the set's knowledge base only: nothing of the shipped one is read first
+        bot = Bot(cfg, seed=False)  # no shipped registry or knowledge base: only the set's entries are ever read
         try:
             kb.import_entries(bot.db, entries, author="eval", at=bot.clock.iso(), replace=True)
             bot.reload_kb()

@@ -15,13 +15,15 @@ from knowledge.entry import FaqEntry
 from knowledge.lexicon import Lexicon, load_lexicon
 
 _QUESTION = re.compile(
-    r"[?？]|吗|呢|么$|怎么|什么|如何|哪|多少|(?<![好十这那前])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
+    r"[?？]|吗|呢|么$|怎么|怎样|什么|如何|哪|多少|(?<![好十这那前了都没])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱
+    r"|是[^,.;!?，。；！？]{1,10}?还是"  # either-or: 是找厂里还是找供电局
     r"|[不没吗嘛么吧][?]?$|真的假的|是真的吗"  # 犯法不, 有补贴没, 归业主吧
 )
 # A short query in keyword style names what it wants at the end ("高龄津贴申领流程", "险情上报渠道"): a question.
-_QUERY_HEAD = re.compile(r"^[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
+_QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
+    r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 
 
@@ -40,7 +42,7 @@ class Thresholds:
     suggest: float = 15.0
     margin: float = 5.0
     complaint: float = 55.0
-    terse: float = 80.0  # a plain message that is no question form (e.g. "防汛险情上报渠道") is answered only above this
+    terse: float = 80.0  # a plain message that is no question form (e.g. "三供一业分离移交") is answered only above this
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,12 @@ class Understanding:
 
     def reload(self, entries: list[FaqEntry]) -> None:
         """Swap in a new knowledge base; the old index serves until the new one is complete."""
-        self.index = FaqIndex(entries, self.segmenter)
+        try:
+            index = FaqIndex(entries, self.segmenter)
+        except Exception:
+            self.segmenter.use_words(k for e in self.index.entries for k in e.keywords)  # the old terms back
+            raise
+        self.index = index
         _return_free_memory()
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
@@ -97,10 +104,9 @@ class Understanding:
         # an entry ("网格员电话一个星期都打不通", "物业乱收停车费").
         if top is None or top.score < t.mention:
             faq_wins = False
-        elif complaint.policy_words:
-            faq_wins = True
         elif question:
-            faq_wins = not complaint.signs or top.score > complaint.score + 10
+            faq_wins = (bool(complaint.policy_words) and not complaint.lasting) or not complaint.signs \
+                or top.score > complaint.score + 10
         else:
             faq_wins = not (complaint.signs or complaint.problems) and top.score > complaint.score + 10
         if complaint.score >= t.complaint and not faq_wins:
@@ -109,7 +115,7 @@ class Understanding:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         margin = top.score - second
         threshold = t.mention if mentioned else t.plain
-        # A plain statement is answered only when it is a terse, on-topic query ("防汛险情上报渠道").
+        # A plain statement is answered only when it is a terse, on-topic query ("三供一业分离移交").
         terse = top.score >= t.terse and len(self.segmenter.content(words)) >= 2 and top.features["unknown"] == 0
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)

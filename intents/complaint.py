@@ -27,15 +27,20 @@ CONCRETE = 15.0  # a thing at a place, told as a statement: "门口绿地围起�
 TO_WORKER = 15.0  # addressed to the grid worker, when something is wrong
 POLICY = -20.0  # each word of rules and procedures, up to two
 QUESTION_ONLY = -10.0  # a question with no problem word in it
+QUESTION_NO_SIGN = -20.0  # a question with a problem word but no sign that it is happening ("下午三点停电吗")
 HYPOTHETICAL = -40.0  # a question about what to do if something happened: nothing has ("要是进水了找谁")
 NOTICE = -60.0
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
-_IF = re.compile(r"要是|如果|万一|假如|假设|一旦|假若|倘若")
+# Trouble that has gone on: a question that tells of it is a grievance ("电梯坏了三天物业到底管不管").
+_LASTING = re.compile(r"[0-9一二三四五六七八九十两几半多]+(?:天|个星期|个礼拜|周|个月|年)了?(?:都|还|也)?(?:没|不)|"
+                      r"了[0-9一二三四五六七八九十两几半多好]+(?:天|个星期|个礼拜|周|个月|年)|从(?:早上|上午|中午|下午|晚上|昨天|前天|上周)|"
+                      r"一直|还没|至今|迟迟|好久|总是|老是|天天|每天|好几天|好几个月")
+_IF = re.compile(r"要是|如果|万一|假如|假设|假若|倘若")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能管一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)(?:来|帮忙|派人|赶紧|尽快)?(?:管|处理|解决|看一下|来看|过来|清理)")
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,7 @@ class ComplaintSignal:
     signs: tuple[str, ...]
     policy_words: tuple[str, ...]
     places: tuple[str, ...] = ()
+    lasting: bool = False  # the trouble has gone on for a while
 
 
 class Words:
@@ -55,7 +61,7 @@ class Words:
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道块根处大间层栋]{1,4}"  # 裂了一条大缝, 盖了两间房
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大间层栋]{1,4}"  # 裂了一条大缝, 盖了两间房
 
     def __init__(self, words, gapped: bool = False):
         # The same normalisation as messages get: full width to half, lower case (KTV -> ktv).
@@ -97,6 +103,13 @@ class ComplaintDetector:
         weight = min(len(word), 4)
         return weight / 2 if word in self._places_set or any(p in word for p in _PLACE_PARTS) else weight
 
+    def _signs_in(self, text: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self._signs.find(text) + tuple(m.group(0) for p in self._trouble
+                                                                  for m in p.finditer(text))))
+
+    def _tells_trouble(self, text: str) -> bool:
+        return bool(self._signs_in(text) or any(problems.find(text) for _, problems, _, _ in self._categories))
+
     def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
         best = (0.0, None, (), ())
         all_problems: list[str] = []
@@ -109,8 +122,10 @@ class ComplaintDetector:
                       + sum(min(len(w), 4) for w in hints_re.find(text)))
             if weight > best[0]:
                 best = (weight, code, problems, objects)
-        signs = tuple(dict.fromkeys(self._signs.find(text) + tuple(m.group(0) for p in self._trouble
-                                                                     for m in p.finditer(text))))
+        signs = self._signs_in(text)
+        # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
+        told = text[: supposing.start()] if (supposing := _IF.search(text)) else text  # not what "要是…" supposes
+        signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in told and f"{p}了" not in signs)
         request = _REQUEST.search(text)
         policy = self._policy.find(_REQUEST.sub("", text) if request else text)
         is_question = is_question and not request  # "能不能管一下" asks for action, not about a rule
@@ -133,11 +148,14 @@ class ComplaintDetector:
         score += POLICY * min(len(policy), 2)
         if is_question and not all_problems:
             score += QUESTION_ONLY
-        if is_question and _IF.search(text):
-            score += HYPOTHETICAL
+        elif is_question and not signs:
+            score += QUESTION_NO_SIGN
+        if is_question and supposing and not self._tells_trouble(told):
+            score += HYPOTHETICAL  # but "电线乱拉，万一着火了怎么办" tells of trouble before the 万一
         if self._notice.find(text):
             score += NOTICE
         if not trouble and not (all_objects and places):
             score = 0.0
         category = best[1] or ("other" if score > 0 else None)
-        return ComplaintSignal(max(0.0, min(score, 100.0)), category, best[2], best[3], signs, policy, places)
+        return ComplaintSignal(max(0.0, min(score, 100.0)), category, best[2], best[3], signs, policy, places,
+                               lasting=trouble and bool(_LASTING.search(text)))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
+from intents.normalize import ages_in_digits
 from intents.segment import Segmenter, pinyin_of
 from intents.thesaurus import synonyms_of
 from knowledge.entry import FaqEntry
@@ -66,18 +67,20 @@ class FaqIndex:
         self.entries = list(entries)
         self.segmenter = segmenter
         self.weights = weights
-        texts = [t for e in self.entries for t in (e.question, *e.similar, *e.keywords)]
-        segmenter.use_words(k for e in self.entries for k in e.keywords)
+        # The knowledge base is read as residents' messages are after normalisation: 80岁, not 八十岁.
+        texts = [ages_in_digits(t) for e in self.entries for t in (e.question, *e.similar, *e.keywords)]
+        terms = {ages_in_digits(k) for e in self.entries for k in e.keywords}
+        segmenter.use_words(terms)
         vocabulary = {w for t in texts for w in segmenter.raw_cut(t)}
         vocabulary |= {segmenter.synonyms.get(w, w) for w in vocabulary}
-        segmenter.learn_vocabulary(vocabulary | {k for e in self.entries for k in e.keywords})
+        segmenter.learn_vocabulary(vocabulary | terms)
 
         self.phrasings: list[list[Phrasing]] = []
         self.keywords: list[list[frozenset[str]]] = []
         postings: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
-            phrasings = [self._phrasing(t) for t in (entry.question, *entry.similar)]
-            keywords = [frozenset(segmenter.content(segmenter.cut(k, repair=False))) for k in entry.keywords]
+            phrasings = [self._phrasing(ages_in_digits(t)) for t in (entry.question, *entry.similar)]
+            keywords = [frozenset(segmenter.content(segmenter.cut(ages_in_digits(k), repair=False))) for k in entry.keywords]
             keywords = [k for k in keywords if k]
             words = frozenset({w for p in phrasings for w in p.words} | {w for k in keywords for w in k})
             self.phrasings.append(phrasings)

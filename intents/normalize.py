@@ -17,10 +17,15 @@ _BRACKET_EMOTE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,4}\]")  # WeChat's [微�
 _REPEAT_PUNCT = re.compile(r"([?!.,~。、…;:])[?!.,~。、…;:]+")
 _SPACES = re.compile(r"\s+")
 # Ages are written both ways (八十岁, 80岁) and policies name them in digits: 八十大寿 -> 80大寿.
-_AGE = re.compile(r"([一二三四五六七八九]?十[一二三四五六七八九]?|一百)(?=周?岁|大寿|多岁|寿辰)")
+_AGE = re.compile(r"(?<![一二三四五六七八九几十百])([一二三四五六七八九]?十[一二三四五六七八九]?|一百)(?=周?岁|大寿|多岁|寿辰)")
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
 _t2s = OpenCC("t2s")
+
+
+def ages_in_digits(text: str) -> str:
+    """八十大寿 -> 80大寿; "七八十岁" and "几十岁" stay. Knowledge-base text gets the same, so both sides agree."""
+    return _AGE.sub(_age_in_digits, text)
 
 
 def _age_in_digits(match: re.Match) -> str:
@@ -59,7 +64,7 @@ class Normalizer:
         if not text.isascii():
             text = _simplify(text)
         text = _REPEAT_PUNCT.sub(r"\1", text)
-        text = _AGE.sub(_age_in_digits, text)
+        text = ages_in_digits(text)
         return _SPACES.sub(" ", text).strip()[:MAX_CHARS]
 
     def __call__(self, text: str) -> str:

@@ -65,8 +65,11 @@ def pinyin_of(text: str) -> str:
 
 
 _loaded_userdicts: set[str] = set()
-# Knowledge-base terms in the shared tokenizer: how many live knowledge bases use each word we added.
+# Knowledge-base terms in the shared tokenizer: how many live knowledge bases use each word we added, and a count
+# of changes to them, by which every segmenter knows when the texts it has cut may now be cut differently.
 _kb_word_users: Counter[str] = Counter()
+_TERM_FREQ = 1500
+_term_changes = [0]
 
 
 @lru_cache(maxsize=1)
@@ -79,16 +82,16 @@ def _shared_tokenizer() -> jieba.Tokenizer:
     return tokenizer
 
 
-def _drop_terms(tokenizer: jieba.Tokenizer, words) -> bool:
-    """One knowledge base no longer uses `words`: a term no other one uses leaves the tokenizer. True if any did."""
-    dropped = False
+def _drop_terms(tokenizer: jieba.Tokenizer, words) -> None:
+    """One knowledge base no longer uses `words`: a term no other one uses leaves the tokenizer."""
     for word in list(words):
         _kb_word_users[word] -= 1
         if _kb_word_users[word] <= 0:
             del _kb_word_users[word]
-            tokenizer.del_word(word)
-            dropped = True
-    return dropped
+            # Not jieba's del_word: it would leave its weight in the total and force-split the word for good.
+            tokenizer.FREQ[word] = 0
+            tokenizer.total -= _TERM_FREQ
+            _term_changes[0] += 1
 
 
 class Segmenter:
@@ -107,11 +110,13 @@ class Segmenter:
         self.stopwords = lexicon.stopwords
         self._by_pinyin: dict[str, str] = {}
         # Caches of this segmenter's own (not shared between segmenters, and gone with it).
-        self.raw_cut = lru_cache(maxsize=65536)(self._raw_cut)
-        self.cut = lru_cache(maxsize=8192)(self._cut)
+        self._raw_cuts = lru_cache(maxsize=65536)(self._raw_cut)
+        self._cuts = lru_cache(maxsize=8192)(self._cut)
         self._vocabulary: frozenset[str] = frozenset()
         self._kb_words: set[str] = set()  # the terms this segmenter counts in _kb_word_users
-        weakref.finalize(self, _drop_terms, self._jieba, self._kb_words)  # a segmenter that goes takes its terms
+        # A segmenter that goes takes its terms along (when the garbage collector frees it: it sits in a cycle).
+        weakref.finalize(self, _drop_terms, self._jieba, self._kb_words)
+        self._seen_changes = _term_changes[0]
 
     def is_common(self, word: str) -> bool:
         return (self._jieba.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
@@ -120,20 +125,24 @@ class Segmenter:
         """Make the knowledge base's own terms words of the tokenizer, and drop those of the knowledge base it
         replaces: a term of the old one would go on cutting residents' messages its way (eval, an edited KB)."""
         words = frozenset(w for w in words if 1 < len(w) <= 12)
-        changed = False
         for word in words - self._kb_words:
             if word not in _kb_word_users:
                 if self._jieba.FREQ.get(word):
                     continue  # jieba knows it already: nothing of ours to add, or to take out later
-                self._jieba.add_word(word, freq=1500)
-                changed = True
+                self._jieba.add_word(word, freq=_TERM_FREQ)
+                _term_changes[0] += 1
             _kb_word_users[word] += 1
-        changed |= _drop_terms(self._jieba, self._kb_words - words)
+        _drop_terms(self._jieba, self._kb_words - words)
         self._kb_words.clear()
         self._kb_words.update(w for w in words if w in _kb_word_users)
-        if changed:  # texts cut before may be cut differently now
-            self.raw_cut.cache_clear()
-            self.cut.cache_clear()
+        self._forget_if_terms_changed()
+
+    def _forget_if_terms_changed(self) -> None:
+        """Texts cut before a knowledge base (this one or another) changed its terms may be cut differently now."""
+        if self._seen_changes != _term_changes[0]:
+            self._seen_changes = _term_changes[0]
+            self._raw_cuts.cache_clear()
+            self._cuts.cache_clear()
 
     def learn_vocabulary(self, words: set[str]) -> None:
         """Words of the knowledge base: misspellings that sound like one of them are repaired to it."""
@@ -143,7 +152,7 @@ class Segmenter:
             if 2 <= len(word) <= 5 and _WORDLIKE.match(word) and not word.isascii():
                 by_pinyin.setdefault(pinyin_of(word), word)
         self._by_pinyin = by_pinyin
-        self.cut.cache_clear()
+        self._cuts.cache_clear()
 
     def homophone(self, word: str) -> str | None:
         """The knowledge-base word that sounds exactly like `word`, a real word typed for it (过度 for 过渡)."""
@@ -153,16 +162,25 @@ class Segmenter:
 
     def forget_texts(self) -> None:
         """Empty the caches: they are for residents' messages, not for a knowledge base's own text."""
-        self.raw_cut.cache_clear()
-        self.cut.cache_clear()
+        self._raw_cuts.cache_clear()
+        self._cuts.cache_clear()
         pinyin_of.cache_clear()
+
+    def raw_cut(self, text: str) -> tuple[str, ...]:
+        """jieba's words, as they are."""
+        self._forget_if_terms_changed()
+        return self._raw_cuts(text)
+
+    def cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
+        """All words (stop words included), canonical and (for residents' text) typo-repaired, in order."""
+        self._forget_if_terms_changed()
+        return self._cuts(text, repair)
 
     def _raw_cut(self, text: str) -> tuple[str, ...]:
         return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
     def _cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
-        """All words (stop words included), canonical and (for residents' text) typo-repaired, in order."""
-        words = self.raw_cut(text)
+        words = self._raw_cuts(text)
         return tuple(self.synonyms.get(w, w) for w in (self._repair(list(words)) if repair else words))
 
     def content(self, words: tuple[str, ...]) -> tuple[str, ...]:

@@ -173,3 +173,37 @@ def test_a_replaced_knowledge_base_takes_its_terms_out_of_the_tokenizer():
     assert "梧桐巷议事会" in first.segmenter.cut(message)  # ... but another knowledge base still uses the term
     second.reload(KB)
     assert "梧桐巷议事会" not in second.segmenter.cut(message)
+
+
+@pytest.mark.parametrize("text", ["下午三点停电吗", "电动车充电在哪里充", "社保怎么拨打人工客服", "把阳台封起来算不算违建",
+                                  "今年涨了一块水费是什么原因", "广场舞最晚能跳到几点"])
+def test_questions_that_name_a_problem_but_tell_of_none_are_no_reports(understanding, text):
+    assert understanding.classify(text, mentioned=True).intent != "complaint"
+
+
+def test_chatter_that_names_a_problem_word_stays_quiet(understanding):
+    assert understanding.classify("面包都发霉了哈哈", mentioned=False).intent == "none"
+
+
+@pytest.mark.parametrize("text", ["物业一直不接电话", "能不能来人处理一下楼下的垃圾", "电梯坏了三天物业到底管不管",
+                                  "楼道里电线乱拉，万一着火了怎么办", "物业乱收费，收费标准也不公示",
+                                  "8号楼从早上就停水了，什么时候来水"])
+def test_grievances_phrased_as_questions_or_with_rule_words_are_reports(understanding, text):
+    assert understanding.classify(text, mentioned=False).intent == "complaint"
+
+
+def test_ages_are_read_alike_in_messages_and_in_the_knowledge_base(normalize):
+    assert normalize("七八十岁的老人") == "七八十岁的老人"  # a range stays as it is
+    entry = FaqEntry("e-1", "养老", "八十周岁以上老人有什么补贴？", ("高龄老人补贴怎么领",), (), "每月发放。")
+    assert Understanding([entry], lexicon=LEXICON).classify("我爸80周岁了，有补贴吗", mentioned=True).faq is not None
+
+
+def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
+    term = FaqEntry("t-2", "议事", "银杏巷议事厅怎么预约？", ("议事厅几点开",), ("银杏巷议事厅",), "电话预约。")
+    swapping = Understanding(KB, lexicon=LEXICON)
+    tokenizer = swapping.segmenter._jieba
+    before = tokenizer.total
+    for _ in range(5):
+        swapping.reload([term])
+        swapping.reload(KB)
+    assert tokenizer.total == before
