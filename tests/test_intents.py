@@ -207,3 +207,19 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
         swapping.reload([term])
         swapping.reload(KB)
     assert tokenizer.total == before
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("楼下烧烤的烟全灌进我家客厅", "cooking_fumes"),
+    ("电表转得飞快，家里根本没怎么开电器", "utilities"),
+    ("厨房水管一直渗水，找了物业好几次也没人来", "utilities"),
+    ("有人把装修垃圾倒在小区后面的草地上", "sanitation"),
+])
+def test_more_ways_of_telling_a_problem(understanding, text, category):
+    decision = understanding.classify(text, mentioned=False)
+    assert (decision.intent, decision.category) == ("complaint", category)
+
+
+def test_a_signed_notice_of_maintenance_is_no_report(understanding):
+    notice = "后天上午小区停水检修，请大家做好储水准备。——物业服务中心"
+    assert understanding.classify(notice, mentioned=False).intent == "none"
