@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# A lone UTF-16 surrogate (JSON may carry "\ud800") is no character: it cannot be stored or sent, so it becomes U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +23,10 @@ class Incoming:
     user_name: str = ""
     mentions_bot: bool = False
     attachments: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", _storable(self.text))
+        object.__setattr__(self, "user_name", _storable(self.user_name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import string
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from intents.commands import parse
@@ -30,6 +30,7 @@ def test_classifying_any_text_never_fails(bot, text, mention):
 @SLOW
 @given(text=st.one_of(anything, cq_like, st.lists(st.one_of(cq_like, anything), max_size=4).map("".join)),
        mention=st.booleans())
+@example(text="\ud800 路灯坏了\udfff", mention=True)  # lone surrogates, as a JSON "\ud800" escape delivers them
 def test_any_message_is_handled_and_stored(chat, text, mention):
     before = chat.bot.db.execute("SELECT count(*) FROM inbox").fetchone()[0]
     chat.bot.handle(chat.message(text, mention=mention))
