@@ -21,7 +21,7 @@ _QUESTION = re.compile(
     r"|是[^,.;!?，。；！？]{1,10}?还是"  # either-or: 是找厂里还是找供电局
     r"|[不没吗嘛么吧][?]?$|真的假的|是真的吗"  # 犯法不, 有补贴没, 归业主吧
 )
-# A short query in keyword style names what it wants at the end ("高龄津贴申领流程", "险情上报渠道"): a question.
+# A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
@@ -42,7 +42,7 @@ class Thresholds:
     suggest: float = 15.0
     margin: float = 5.0
     complaint: float = 55.0
-    terse: float = 80.0  # a plain message that is no question form (e.g. "三供一业分离移交") is answered only above this
+    terse: float = 80.0  # a plain message that is no question form (e.g. "加装电梯补贴") is answered only above this
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +99,9 @@ class Understanding:
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
 
-        # A question about a rule wins over the problem words it mentions ("违章建筑征收给不给钱"), unless it also
+        # A question about a rule wins over the problem words it mentions ("私搭的棚子拆迁补不补"), unless it also
         # tells of trouble now ("…停水三天了没人管"); a statement of a problem is a report, however well it matches
-        # an entry ("网格员电话一个星期都打不通", "物业乱收停车费").
+        # an entry ("社区电话打了一上午都没人接", "物业乱收停车费").
         if top is None or top.score < t.mention:
             faq_wins = False
         elif question:
@@ -115,7 +115,7 @@ class Understanding:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         margin = top.score - second
         threshold = t.mention if mentioned else t.plain
-        # A plain statement is answered only when it is a terse, on-topic query ("三供一业分离移交").
+        # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
         terse = top.score >= t.terse and len(self.segmenter.content(words)) >= 2 and top.features["unknown"] == 0
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)

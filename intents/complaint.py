@@ -1,12 +1,12 @@
 """Complaint detection: does a message report a concrete, present problem, and of which category?
 
 Evidence for a report: a word that states a problem (违建, 不亮, 油烟直排 — also with words in between, as in
-"油烟直接往楼上排"), general signs of trouble (坏了, 没人管, 好几天), a thing a case can be about (路灯, 电梯), a
+"油烟直接朝我家窗户排"), general signs of trouble (坏了, 没人管, 好几天), a thing a case can be about (路灯, 电梯), a
 concrete place (楼下, 3栋, 门口), a message addressed to the grid worker. Evidence against: words of rules and
 procedures (政策, 怎么申请), a question with no problem in it, a question about what to do if something happened
-(要是进水了找谁), the form of a notice (【通知】, 请提前储水).
+(要是家里起火了找谁), the form of a notice (【通知】, 请做好准备).
 So "物业费怎么收" stays a question, "电梯坏了三天没人修" becomes a case, and the property company's
-"明天停水，请提前储水" is neither.
+"周五停电检修，请做好准备" is neither.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ OBJECT = 15.0
 SIGN = 20.0  # each general sign of trouble, up to three
 TROUBLE_AT = 20.0  # a sign of trouble next to a thing a case can be about: 消防通道 … 堵死
 PLACE = 15.0  # a concrete place, when something is wrong there
-CONCRETE = 15.0  # a thing at a place, told as a statement: "门口绿地围起来搭了棚子"
+CONCRETE = 15.0  # a thing at a place, told as a statement: "院子外面圈了块地搭了棚子"
 TO_WORKER = 15.0  # addressed to the grid worker, when something is wrong
 POLICY = -20.0  # each word of rules and procedures, up to two
 QUESTION_ONLY = -10.0  # a question with no problem word in it
 QUESTION_NO_SIGN = -20.0  # a question with a problem word but no sign that it is happening ("下午三点停电吗")
-HYPOTHETICAL = -40.0  # a question about what to do if something happened: nothing has ("要是进水了找谁")
+HYPOTHETICAL = -40.0  # a question about what to do if something happened: nothing has ("要是家里起火了找谁")
 NOTICE = -60.0
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
@@ -39,7 +39,7 @@ _LASTING = re.compile(r"[0-9一二三四五六七八九十两几半多]+(?:天|�
                       r"一直|还没|至今|迟迟|好久|总是|老是|天天|每天|好几天|好几个月")
 _IF = re.compile(r"要是|如果|万一|假如|假设|假若|倘若")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
-# "能不能管一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
+# "能不能来处理一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理)")
 
 
@@ -57,11 +57,11 @@ class ComplaintSignal:
 
 class Words:
     """Find lexicon words in text; longer problem words also match with a few characters between their parts
-    (油烟直排 ~ 油烟直接往楼上排)."""
+    (油烟直排 ~ 油烟直接朝我家窗户排)."""
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大间层栋]{1,4}"  # 裂了一条大缝, 盖了两间房
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大间层栋]{1,4}"  # 裂了一道口子, 盖了两间房
 
     def __init__(self, words, gapped: bool = False):
         # The same normalisation as messages get: full width to half, lower case (KTV -> ktv).
@@ -128,7 +128,7 @@ class ComplaintDetector:
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in told and f"{p}了" not in signs)
         request = _REQUEST.search(text)
         policy = self._policy.find(_REQUEST.sub("", text) if request else text)
-        is_question = is_question and not request  # "能不能管一下" asks for action, not about a rule
+        is_question = is_question and not request  # "能不能来处理一下" asks for action, not about a rule
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
         score = 0.0

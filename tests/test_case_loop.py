@@ -115,7 +115,7 @@ def test_unsatisfied_rating_reopens_and_alerts_the_community(chat):
 
 
 def test_residents_follow_their_cases(chat):
-    chat.say("9栋楼顶有人私搭乱建，加盖了一层铁皮房", mention=True)
+    chat.say("9栋楼顶有人私搭乱建，又搭了一间彩钢板房", mention=True)
     case = only_case(chat)
     progress = chat.say("我的进度")
     assert case["id"] in progress[0].text and "已派遣" in progress[0].text
@@ -203,7 +203,7 @@ async def test_wecom_webhook_is_retried_until_delivered(settings, clock):
         group = next(iter(bot.db.query("SELECT group_id FROM groups WHERE channel = 'qq' LIMIT 1")))["group_id"]
         from bot.messages import Incoming
 
-        bot.handle(Incoming("qq", "w-1", group, "4343", "3栋门口下水道堵了，污水漫了一地好几天没人管", "赵姐", True))
+        bot.handle(Incoming("qq", "w-1", group, "4343", "3栋门口排水沟堵了，脏水淌了一地好几天没人管", "赵姐", True))
         for _ in range(4):
             await bot.deliver()
             clock.advance(seconds=60)

@@ -82,7 +82,7 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
     assert understanding.classify("消防通道被电动车堵死了").category == "safety_hazard"
 
 
-@pytest.mark.parametrize("text", ["早上好呀各位", "哈哈哈笑死我了", "收到", "明天一起去公园跳舞吧", "👍👍👍"])
+@pytest.mark.parametrize("text", ["早上好呀各位", "哈哈哈太好笑了", "收到", "明天一起去公园跳舞吧", "👍👍👍"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -187,7 +187,7 @@ def test_chatter_that_names_a_problem_word_stays_quiet(understanding):
 
 @pytest.mark.parametrize("text", ["物业一直不接电话", "能不能来人处理一下楼下的垃圾", "电梯坏了三天物业到底管不管",
                                   "楼道里电线乱拉，万一着火了怎么办", "物业乱收费，收费标准也不公示",
-                                  "8号楼从早上就停水了，什么时候来水"])
+                                  "5单元上午十点就断水了，啥时候能来水"])
 def test_grievances_phrased_as_questions_or_with_rule_words_are_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "complaint"
 

@@ -413,7 +413,7 @@ async def test_complaint_notifies_the_grid_worker_privately_with_the_text_kept_a
     group, worker = qq_group_with_worker(bot)
     rig = await make_rig(bot)
     onebot = await rig.connect()
-    await onebot.group_message(f"[CQ:at,qq={SELF}] &#91;CQ:at,qq=all&#93; 我们5栋楼下的路灯坏了一个星期了，晚上黑漆漆的没人修",
+    await onebot.group_message(f"[CQ:at,qq={SELF}] &#91;CQ:at,qq=all&#93; 我们5栋楼下的路灯坏了一个星期了，晚上走路看不见也没人修",
                                group_id=group, message_id=31)
     await until(handled(bot))
     pending = bot.db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]

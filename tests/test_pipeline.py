@@ -21,7 +21,7 @@ def test_policy_question_is_answered_in_the_group(chat):
 
 
 def test_complaint_files_case_and_notifies_the_grid_worker(chat):
-    sent = chat.say("我们5栋楼下的路灯坏了一个星期了，晚上黑漆漆的没人修", mention=True)
+    sent = chat.say("我们5栋楼下的路灯坏了一个星期了，晚上走路看不见也没人修", mention=True)
     db = chat.bot.db
     case = next(iter(db.query("SELECT * FROM cases")))
     assert case["category"] == "public_facility"

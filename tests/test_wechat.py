@@ -21,7 +21,7 @@ from fake_puppet import IMAGE, OFFICIAL, E, FakePuppetService, wait_until
 TOKEN = "puppet-token-7f3a9c"
 RESIDENT = "wxid_resident01"
 QUESTION = "房子被征收了，补偿标准是怎么定的？"
-COMPLAINT = "我们5栋楼下的路灯坏了一个星期了，晚上黑漆漆的没人修"
+COMPLAINT = "我们5栋楼下的路灯坏了一个星期了，晚上走路看不见也没人修"
 
 
 @pytest.fixture
