@@ -125,6 +125,14 @@ def dev_accuracy(directory: Path) -> tuple[float, float] | None:
     return ours / len(faq), theirs / len(faq)
 
 
+def _speed_rows(rows: list[tuple[str, str]], what: str, ours: dict, brute: dict) -> None:
+    rows.append((f"classify, {what}: mean / p50 / p99",
+                 f"{ours['mean_ms']:.2f} / {ours['p50_ms']:.2f} / {ours['p99_ms']:.2f} ms"))
+    rows.append((f"extractOne brute force, {what}: mean / p99",
+                 f"{brute['mean_ms']:.2f} / {brute['p99_ms']:.2f} ms  (its mean time / ours: "
+                 f"{brute['mean_ms'] / ours['mean_ms']:.1f})"))
+
+
 def run(rows: list[tuple[str, str]], eval_dir: Path) -> None:
     # First, while the set's knowledge base is the only one in the process (as under `ask` and `eval`).
     accuracy = dev_accuracy(eval_dir)
@@ -134,12 +142,7 @@ def run(rows: list[tuple[str, str]], eval_dir: Path) -> None:
     small = Understanding(shipped)
     rows.append((f"index build, shipped KB ({len(shipped)} entries)", f"{(time.perf_counter() - started) * 1000:.0f} ms"))
     texts = queries(shipped, 3000)
-    ours = latency(small, texts)
-    rows.append(("classify, shipped KB: mean / p50 / p99",
-                 f"{ours['mean_ms']:.2f} / {ours['p50_ms']:.2f} / {ours['p99_ms']:.2f} ms"))
-    brute = brute_force(shipped, texts[:1000])
-    rows.append(("extractOne brute force, shipped KB: mean / p99",
-                 f"{brute['mean_ms']:.2f} / {brute['p99_ms']:.2f} ms  (its mean time / ours: {brute['mean_ms'] / ours['mean_ms']:.1f})"))
+    _speed_rows(rows, "shipped KB", latency(small, texts), brute_force(shipped, texts[:1000]))
 
     big_entries = generated_kb(10_000)
     before = rss_mb()
@@ -149,13 +152,7 @@ def run(rows: list[tuple[str, str]], eval_dir: Path) -> None:
     rows.append(("process memory with 10,000 entries loaded (RSS; peak)",
                  f"{rss_mb():.0f} MB (+{rss_mb() - before:.0f} MB for the index); peak {peak_mb():.0f} MB"))
     big_texts = queries(big_entries, 2000)
-    big_ours = latency(big, big_texts)
-    rows.append(("classify, 10,000 entries: mean / p50 / p99",
-                 f"{big_ours['mean_ms']:.2f} / {big_ours['p50_ms']:.2f} / {big_ours['p99_ms']:.2f} ms"))
-    big_brute = brute_force(big_entries, big_texts[:200])
-    rows.append(("extractOne brute force, 10,000 entries: mean / p99",
-                 f"{big_brute['mean_ms']:.1f} / {big_brute['p99_ms']:.1f} ms  "
-                 f"(its mean time / ours: {big_brute['mean_ms'] / big_ours['mean_ms']:.1f})"))
+    _speed_rows(rows, "10,000 entries", latency(big, big_texts), brute_force(big_entries, big_texts[:200]))
     rows.append(("start-up to ready (fresh process, best of 3)", f"{startup_seconds():.2f} s"))
     if accuracy:
         rows.append(("dev-set FAQ accuracy: ours / extractOne top-1",

@@ -125,10 +125,11 @@ class Report:
 
 def run_eval(directory: str | Path, settings: Settings | None = None) -> Report:
     directory = Path(directory)
-    # A set written against our own knowledge base (tests/data/own) has no kb.json of its own.
-    entries = read_kb_file(directory / "kb.json") if (directory / "kb.json").exists() else read_shipped()
-    if not (directory / "kb.json").exists():
+    if (directory / "kb.json").exists():
+        entries = read_kb_file(directory / "kb.json")
+    else:  # a set written against our own knowledge base (tests/data/own)
         log.warning("%s has no kb.json: evaluating against the shipped knowledge base", directory)
+        entries = read_shipped()
     source = directory / "messages.jsonl"
     if not source.is_file():
         raise InvalidFile(str(source), message=f"找不到评测消息文件：{source}")
