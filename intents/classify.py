@@ -77,7 +77,7 @@ class Understanding:
         try:
             index = FaqIndex(entries, self.segmenter)
         except Exception:
-            self.segmenter.use_words(k for e in self.index.entries for k in e.keywords)  # the old terms back
+            self.segmenter.use_words(self.index.terms)  # the old index's terms back
             raise
         self.index = index
         _return_free_memory()

@@ -70,6 +70,7 @@ class FaqIndex:
         # The knowledge base is read as residents' messages are after normalisation: 80岁, not 八十岁.
         texts = [ages_in_digits(t) for e in self.entries for t in (e.question, *e.similar, *e.keywords)]
         terms = {ages_in_digits(k) for e in self.entries for k in e.keywords}
+        self.terms = frozenset(terms)  # what this index put into the shared tokenizer
         segmenter.use_words(terms)
         vocabulary = {w for t in texts for w in segmenter.raw_cut(t)}
         vocabulary |= {segmenter.synonyms.get(w, w) for w in vocabulary}

@@ -223,3 +223,20 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
 def test_a_signed_notice_of_maintenance_is_no_report(understanding):
     notice = "后天上午小区停水检修，请大家做好储水准备。——物业服务中心"
     assert understanding.classify(notice, mentioned=False).intent == "none"
+
+
+def test_a_failed_reload_keeps_the_old_knowledge_base_and_its_terms(monkeypatch):
+    import intents.classify as classify
+
+    term = FaqEntry("t-3", "议事", "枫林巷议事厅怎么预约？", ("议事厅几点开",), ("枫林巷议事厅",), "电话预约。")
+    keeping = Understanding([term], lexicon=LEXICON)
+
+    def broken(entries, segmenter):
+        segmenter.use_words(())  # the new build has already let go of the old terms when it fails
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(classify, "FaqIndex", broken)
+    with pytest.raises(RuntimeError):
+        keeping.reload(KB)
+    assert keeping.classify("枫林巷议事厅怎么预约", mentioned=True).faq.id == "t-3"
+    assert "枫林巷议事厅" in keeping.segmenter.cut("枫林巷议事厅在哪")
