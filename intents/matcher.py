@@ -9,9 +9,11 @@ over the shortlist, so two close candidates share the confidence. Its weights ar
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -32,9 +34,9 @@ WEIGHTS = (-11.374, 4.750, 5.097, -1.437, -0.796, 5.215, 4.053, 0.090, -0.559, 3
 
 @dataclass(frozen=True, slots=True)
 class Phrasing:
-    words: frozenset[str]  # content words, canonical
+    words: tuple[str, ...]  # distinct content words, canonical (a tuple: 10,000 entries hold 40,000 of them)
     text: str  # content words joined: what character similarity is computed on
-    mass: float = 1.0  # the IDF weight of its words, set once the index knows the IDF
+    mass: float  # the IDF weight of its words
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,31 +69,32 @@ class FaqIndex:
         self.entries = list(entries)
         self.segmenter = segmenter
         self.weights = weights
-        # The knowledge base is read as residents' messages are after normalisation: 80岁, not 八十岁.
-        texts = [ages_in_digits(t) for e in self.entries for t in (e.question, *e.similar, *e.keywords)]
         terms = {ages_in_digits(k) for e in self.entries for k in e.keywords}
         self.terms = frozenset(terms)  # what this index put into the shared tokenizer
         segmenter.use_words(terms)
-        vocabulary = {w for t in texts for w in segmenter.raw_cut(t)}
-        vocabulary |= {segmenter.synonyms.get(w, w) for w in vocabulary}
-        segmenter.learn_vocabulary(vocabulary | terms)
+        vocabulary = set(terms)  # jieba's words in the knowledge base: what residents' typos are repaired to
 
-        self.phrasings: list[list[Phrasing]] = []
-        self.keywords: list[list[frozenset[str]]] = []
+        # Texts repeat (keywords above all): each is cut once, and its words are shared as one string each.
+        cut = lru_cache(maxsize=None)(lambda text: tuple(map(sys.intern, segmenter.raw_cut(text))))
+
+        def content_words(text: str, learn: bool = True) -> tuple[str, ...]:
+            # The knowledge base is read as residents' messages are after normalisation: 80岁, not 八十岁.
+            words = cut(ages_in_digits(text))
+            if learn:
+                vocabulary.update(words)
+            return segmenter.content(segmenter.canonical(words))
+
+        phrasing_words = [[content_words(t) for t in (e.question, *e.similar)] for e in self.entries]
+        self.keywords = [[k for k in map(content_words, e.keywords) if k] for e in self.entries]
         postings: dict[str, set[int]] = defaultdict(set)
-        for index, entry in enumerate(self.entries):
-            phrasings = [self._phrasing(ages_in_digits(t)) for t in (entry.question, *entry.similar)]
-            keywords = [frozenset(segmenter.content(segmenter.cut(ages_in_digits(k), repair=False))) for k in entry.keywords]
-            keywords = [k for k in keywords if k]
-            words = frozenset({w for p in phrasings for w in p.words} | {w for k in keywords for w in k})
-            self.phrasings.append(phrasings)
-            self.keywords.append(keywords)
-            for word in words:
+        for index, (phrasings, keywords) in enumerate(zip(phrasing_words, self.keywords, strict=True)):
+            for word in {w for words in (*phrasings, *keywords) for w in words}:
                 postings[word].add(index)
+        segmenter.learn_vocabulary(vocabulary | {segmenter.synonyms.get(w, w) for w in vocabulary})
         answer_postings: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
             # The answer's opening says what it is about; the rest adds time, not evidence.
-            for word in set(segmenter.content(segmenter.cut(f"{entry.category} {entry.answer[:ANSWER_CHARS]}", False))):
+            for word in set(content_words(f"{entry.category} {entry.answer[:ANSWER_CHARS]}", learn=False)):
                 answer_postings[word].add(index)
         # A word in more than a twentieth of the answers says little about any one of them: not indexed.
         common = max(20, len(self.entries) // 20)
@@ -102,24 +105,9 @@ class FaqIndex:
         self.idf = {w: math.log(1 + n / len(ids)) for w, ids in self.postings.items()}
         self.max_idf = math.log(1 + n)
         self.answer_idf = {w: math.log(1 + n / len(ids)) for w, ids in self.answer_postings.items()}
-        self.phrasings = [[replace(p, mass=sum(self.idf[w] for w in p.words) or 1.0) for p in ps] for ps in self.phrasings]
+        self.phrasings = [[self._phrasing(words) for words in ps] for ps in phrasing_words]
         # Character uni- and bigram TF-IDF over each entry's phrasings: robust to words jieba cuts differently.
-        # Vectors are stored compactly (gram numbers and weights in arrays): 10,000 entries hold a million grams.
-        grams = [_char_grams("".join(p.text for p in ps)) for ps in self.phrasings]
-        df: dict[str, int] = defaultdict(int)
-        for counts in grams:
-            for gram in counts:
-                df[gram] += 1
-        self.gram_ids = {g: i for i, g in enumerate(df)}
-        self.gram_idf = array("f", (math.log(1 + n / c) for c in df.values()))
-        self.gram_vectors = [self._vector(counts) for counts in grams]
-        segmenter.forget_texts()
-
-    def _vector(self, counts: dict[str, int]) -> tuple[array, array]:
-        ids = [self.gram_ids[g] for g in counts]
-        weights = [c * self.gram_idf[i] for i, c in zip(ids, counts.values(), strict=True)]
-        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        return array("I", ids), array("f", (w / norm for w in weights))
+        self.gram_ids, self.gram_idf, self.gram_vectors = _gram_vectors(["".join(p.text for p in ps) for ps in self.phrasings])
 
     def _query_vector(self, text: str) -> dict[int, float]:
         counts = {self.gram_ids[g]: c for g, c in _char_grams(text).items() if g in self.gram_ids}
@@ -127,9 +115,9 @@ class FaqIndex:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {i: w / norm for i, w in weights.items()}
 
-    def _phrasing(self, text: str) -> Phrasing:
-        words = self.segmenter.content(self.segmenter.cut(text, repair=False))
-        return Phrasing(frozenset(words), "".join(words))
+    def _phrasing(self, words: tuple[str, ...]) -> Phrasing:
+        distinct = tuple(dict.fromkeys(words))
+        return Phrasing(distinct, "".join(words), sum(self.idf[w] for w in distinct) or 1.0)
 
     def weight(self, word: str) -> float:
         # A word the knowledge base never uses weighs like a rare one: it is evidence of another topic.
@@ -187,7 +175,7 @@ class FaqIndex:
         idf = self.idf
         for phrasing in self.phrasings[index]:
             ratio = fuzz.ratio(text, phrasing.text) / 100
-            p_cover = sum(idf[w] for w in phrasing.words & words) / phrasing.mass
+            p_cover = sum(idf[w] for w in phrasing.words if w in words) / phrasing.mass
             if ratio + p_cover > best[0]:
                 best = (ratio + p_cover, ratio, p_cover, phrasing)
         _, ratio, p_cover, phrasing = best
@@ -202,7 +190,7 @@ class FaqIndex:
             "query_cover": (sum(self.weight(w) for w in matched) + SOFT * sum(self.weight(w) for w in soft_matched)) / mass
             if mass else 0.0,
             "phrasing_cover": p_cover,
-            "keywords": sum(1 for k in keywords if k <= words) / len(keywords) if keywords else 0.0,
+            "keywords": sum(1 for k in keywords if all(w in words for w in k)) / len(keywords) if keywords else 0.0,
             "answer_cover": sum(self.answer_idf[w] for w in words if index in self.answer_postings.get(w, ())) / answer_mass
             if answer_mass else 0.0,
             "unknown": unknown / mass if mass else 0.0,
@@ -211,6 +199,31 @@ class FaqIndex:
             / self.max_idf,
         }
         return Candidate(self.entries[index], logit(features, self.weights), features, phrasing.text)
+
+
+def _gram_vectors(texts: list[str]) -> tuple[dict[str, int], array, list[tuple[array, array]]]:
+    """Gram numbers, their IDF, and each text's unit TF-IDF vector as (gram numbers, weights) arrays.
+
+    10,000 entries hold a million grams: each text's counts become compact arrays at once, so no dict per text
+    outlives its turn (they would leave the heap fragmented long after the build)."""
+    ids_of: dict[str, int] = {}
+    df = array("I")
+    counted = []
+    for text in texts:
+        counts = _char_grams(text)
+        ids = array("I", [ids_of.setdefault(g, len(ids_of)) for g in counts])
+        df.extend([0] * (len(ids_of) - len(df)))
+        for i in ids:
+            df[i] += 1
+        counted.append((ids, array("f", counts.values())))
+    n = max(len(texts), 1)
+    idf = array("f", [math.log(1 + n / c) for c in df])
+    vectors = []
+    for ids, counts in counted:
+        weights = [c * idf[i] for i, c in zip(ids, counts, strict=True)]
+        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+        vectors.append((ids, array("f", [w / norm for w in weights])))
+    return ids_of, idf, vectors
 
 
 def _char_grams(text: str) -> dict[str, int]:

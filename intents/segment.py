@@ -110,7 +110,6 @@ class Segmenter:
         self.stopwords = lexicon.stopwords
         self._by_pinyin: dict[str, str] = {}
         # Caches of this segmenter's own (not shared between segmenters, and gone with it).
-        self._raw_cuts = lru_cache(maxsize=65536)(self._raw_cut)
         self._cuts = lru_cache(maxsize=8192)(self._cut)
         self._vocabulary: frozenset[str] = frozenset()
         self._kb_words: set[str] = set()  # the terms this segmenter counts in _kb_word_users
@@ -141,7 +140,6 @@ class Segmenter:
         """Texts cut before a knowledge base (this one or another) changed its terms may be cut differently now."""
         if self._seen_changes != _term_changes[0]:
             self._seen_changes = _term_changes[0]
-            self._raw_cuts.cache_clear()
             self._cuts.cache_clear()
 
     def learn_vocabulary(self, words: set[str]) -> None:
@@ -160,28 +158,24 @@ class Segmenter:
             return None
         return self._by_pinyin.get(pinyin_of(word))
 
-    def forget_texts(self) -> None:
-        """Empty the caches: they are for residents' messages, not for a knowledge base's own text."""
-        self._raw_cuts.cache_clear()
-        self._cuts.cache_clear()
-        pinyin_of.cache_clear()
-
     def raw_cut(self, text: str) -> tuple[str, ...]:
-        """jieba's words, as they are."""
+        """jieba's words, as they are. Not cached: this is for a knowledge base's own text, read once."""
         self._forget_if_terms_changed()
-        return self._raw_cuts(text)
+        return self._raw_cut(text)
 
-    def cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
-        """All words (stop words included), canonical and (for residents' text) typo-repaired, in order."""
+    def canonical(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.synonyms.get(w, w) for w in words)
+
+    def cut(self, text: str) -> tuple[str, ...]:
+        """A resident's message: all words (stop words included), typo-repaired and canonical, in order."""
         self._forget_if_terms_changed()
-        return self._cuts(text, repair)
+        return self._cuts(text)
 
     def _raw_cut(self, text: str) -> tuple[str, ...]:
         return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
-    def _cut(self, text: str, repair: bool = True) -> tuple[str, ...]:
-        words = self._raw_cuts(text)
-        return tuple(self.synonyms.get(w, w) for w in (self._repair(list(words)) if repair else words))
+    def _cut(self, text: str) -> tuple[str, ...]:
+        return self.canonical(tuple(self._repair(list(self._raw_cut(text)))))
 
     def content(self, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w for w in words if w not in self.stopwords)
