@@ -145,16 +145,18 @@ class Segmenter:
     def learn_vocabulary(self, words: set[str]) -> None:
         """Words of the knowledge base: misspellings that sound like one of them are repaired to it."""
         self._vocabulary = frozenset(words)
+        # Other names of its words are targets too: 过度费 sounds like 过渡费, a name of the KB's 临时安置费.
+        names = {v for v, canonical in self.synonyms.items() if canonical in self._vocabulary} - self._vocabulary
         by_pinyin: dict[str, str] = {}
-        for word in sorted(words, key=lambda w: (-len(w), w)):
-            if 2 <= len(word) <= 5 and _WORDLIKE.match(word) and not word.isascii():
+        for word in [*sorted(words, key=lambda w: (-len(w), w)), *sorted(names, key=lambda w: (-len(w), w))]:
+            if 2 <= len(word) <= 6 and _WORDLIKE.match(word) and not word.isascii():
                 by_pinyin.setdefault(pinyin_of(word), word)
         self._by_pinyin = by_pinyin
         self._cuts.cache_clear()
 
     def homophone(self, word: str) -> str | None:
         """The knowledge-base word that sounds exactly like `word`, a real word typed for it (过度 for 过渡)."""
-        if word in self._vocabulary or not 2 <= len(word) <= 5:
+        if word in self._vocabulary or not 2 <= len(word) <= 6:
             return None
         return self._by_pinyin.get(pinyin_of(word))
 
@@ -181,7 +183,7 @@ class Segmenter:
         return tuple(w for w in words if w not in self.stopwords)
 
     def _repair(self, words: list[str]) -> list[str]:
-        """Replace 2-4 characters starting at a word boundary whose pinyin spells a knowledge-base word
+        """Replace 2-6 characters starting at a word boundary whose pinyin spells a knowledge-base word
         they are not (物业 非是 -> 物业费 是, 争 收 -> 征收). Real words jieba knows are left alone."""
         if not self._by_pinyin:
             return words
@@ -199,7 +201,7 @@ class Segmenter:
             word_ends = {e for e in ends.values() if pos < e <= pos + 8}
             for end in sorted({*(pos + n for n in (2, 3, 4)), *word_ends}, key=lambda e: (e not in word_ends, pos - e)):
                 piece = text[pos:end]
-                if (end > len(text) or not 2 <= len(pinyin_of(piece).split()) <= 4 or piece in self._vocabulary
+                if (end > len(text) or not 2 <= len(pinyin_of(piece).split()) <= 6 or piece in self._vocabulary
                         or self._is_known_phrase(pos, piece, ends, text) or self._splits_common_word(end, starts, text)):
                     continue
                 target = self._by_pinyin.get(pinyin_of(piece))

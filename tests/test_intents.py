@@ -55,6 +55,8 @@ def test_dialect_forms_become_mandarin(normalize):
     ("物管费标准怎么定的", "a-1"),         # synonym 物管费 -> 物业费
     ("拆迁的补偿标准是什么", "b-1"),       # synonym 拆迁 -> 征收
     ("垃极分类有几类", "c-1"),             # 极 for 圾
+    ("周转非怎么算", "b-3"),               # 非 for 费 in 周转费, another name of the KB's 临时安置费
+    ("过度安置费给多少", "b-3"),           # 过度 for 过渡 in 过渡安置费, the same
 ])
 def test_typos_homophones_and_synonyms_still_match(understanding, text, faq_id):
     decision = understanding.classify(text, mentioned=True)
