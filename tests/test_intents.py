@@ -216,6 +216,11 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("电表转得飞快，家里根本没怎么开电器", "utilities"),
     ("厨房水管一直渗水，找了物业好几次也没人来", "utilities"),
     ("有人把装修垃圾倒在小区后面的草地上", "sanitation"),
+    ("后院又多了个鸡棚，一直没见有人来拆", "illegal_building"),             # neglect with words between
+    ("楼道半个月才拖一遍，物业费一分没少交", "property_service"),            # a service too seldom done
+    ("补偿协议签了快一年，补偿款连个影都没见着", "housing"),                 # nothing at all, for long
+    ("小区后坡那块地往下沉，墙根都裂开了", "safety_hazard"),                 # subsidence
+    ("那辆旧面包车在路边停了三个月，轮胎都瘪了", "city_order"),               # a car left standing
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
