@@ -19,6 +19,8 @@ from knowledge.lexicon import Lexicon
 
 jieba.setLogLevel(logging.WARNING)
 
+# Modals, negations and particles that jieba sometimes fuses with the word next to them.
+_GLUE = frozenset("要能会该是不没时问的了都也还就才在把被给让可得想去来只先")
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
 # jieba rebuilds its prefix dictionary (~1.5 s) unless it finds its cache file here.
@@ -177,7 +179,19 @@ class Segmenter:
         return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
     def _cut(self, text: str) -> tuple[str, ...]:
-        return self.canonical(tuple(self._repair(list(self._raw_cut(text)))))
+        return self.canonical(self._unglue(self._repair(list(self._raw_cut(text)))))
+
+    def _unglue(self, words: list[str]) -> tuple[str, ...]:
+        """jieba glues a modal or a particle to the next verb (要分, 能换, 时能, 没发): when the pair is no word of the
+        knowledge base nor a common one, and its other character is a word of the knowledge base, part them."""
+        out: list[str] = []
+        for word in words:
+            if (len(word) == 2 and (word[0] in _GLUE) != (word[1] in _GLUE) and word not in self._vocabulary
+                    and not self.is_common(word) and (word[1] if word[0] in _GLUE else word[0]) in self._vocabulary):
+                out += word
+            else:
+                out.append(word)
+        return tuple(out)
 
     def content(self, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w for w in words if w not in self.stopwords)

@@ -143,6 +143,12 @@ def test_ages_in_words_become_digits(normalize):
     assert normalize("三供一业改了十几年") == "三供一业改了十几年"  # numerals that are no age stay
 
 
+def test_a_modal_fused_to_a_verb_is_parted_from_it(understanding):
+    assert understanding.segmenter.cut("垃圾到底要分几类")[2:4] == ("要", "分")  # jieba: 要分; the KB says 分
+    assert "要是" in understanding.segmenter.cut("要是不交物业费会怎样")  # a common word stays whole
+    assert "能发" in understanding.segmenter.cut("补偿款能发了没")  # 发 is no word of this KB: nothing to gain
+
+
 def test_a_real_word_typed_for_a_homophone_still_points_to_the_entry(understanding):
     assert "过渡" in understanding.index.postings  # from "过渡期间的安置费给多少"
     assert "过渡" in understanding.index.related("过度")
