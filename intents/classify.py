@@ -24,6 +24,8 @@ _QUESTION = re.compile(
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
+# "不知道被谁偷了" says someone did it; it asks nothing.
+_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被|让|叫)谁")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 
 
@@ -93,7 +95,7 @@ class Understanding:
         if allow is not None:
             found = with_confidences([c for c in found if allow(c.entry.id)])
         candidates = tuple(found)
-        question = bool(_QUESTION.search(norm) or _QUERY_HEAD.search(norm))
+        question = bool(_QUESTION.search(_SOMEONE.sub("", norm)) or _QUERY_HEAD.search(norm))
         complaint = self.complaints.assess(norm, question, raw=text[:200])
         top = candidates[0] if candidates else None
         second = candidates[1].score if len(candidates) > 1 else 0.0

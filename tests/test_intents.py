@@ -184,6 +184,7 @@ def test_a_replaced_knowledge_base_takes_its_terms_out_of_the_tokenizer():
 
 
 @pytest.mark.parametrize("text", ["下午三点停电吗", "电动车充电在哪里充", "社保怎么拨打人工客服", "把阳台封起来算不算违建",
+                                  "违建拆了以后还能拿到补偿吗",
                                   "今年涨了一块水费是什么原因", "广场舞最晚能跳到几点"])
 def test_questions_that_name_a_problem_but_tell_of_none_are_no_reports(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
@@ -227,6 +228,12 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("补偿协议签了快一年，补偿款连个影都没见着", "housing"),                 # nothing at all, for long
     ("小区后坡那块地往下沉，墙根都裂开了", "safety_hazard"),                 # subsidence
     ("那辆旧面包车在路边停了三个月，轮胎都瘪了", "city_order"),               # a car left standing
+    ("楼下广场舞音响吵得我妈心脏病都犯了", "noise"),                         # 心脏 is nothing dirty
+    ("后门那户把院墙往外推了一米多", "illegal_building"),                    # building outwards
+    ("楼顶养的一群鸽子，屎拉得满阳台都是", "sanitation"),
+    ("井盖不知道被谁撬走了，晚上看不见", "public_facility"),                 # 不知道被谁 asks nothing
+    ("路边电线垂下来快挨到头了", "safety_hazard"),
+    ("邻居家的狗半夜狂叫", "noise"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
