@@ -33,11 +33,6 @@ NOTICE = -60.0
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
-# Trouble that has gone on: a question that tells of it is a grievance ("电梯坏了三天物业到底管不管").
-_LASTING = re.compile(r"[0-9一二三四五六七八九十两几半多]+(?:天|个星期|个礼拜|周|个月|年)了?(?:都|还|也)?(?:没|不)|"
-                      r"了(?:快|近|将近)?[0-9一二三四五六七八九十两几半多好]+(?:天|个星期|个礼拜|周|个月|年)|从(?:早上|上午|中午|下午|晚上|昨天|前天|上周)|"
-                      r"一直|还没|至今|迟迟|好久|总是|老是|天天|每天|好几天|好几个月")
-_IF = re.compile(r"要是|如果|万一|假如|假设|假若|倘若")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能来处理一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理)")
@@ -84,6 +79,11 @@ class Words:
         return tuple(dict.fromkeys(found))
 
 
+def _any_of(patterns) -> re.Pattern:
+    """One regular expression for a list of them; an empty list matches nothing."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
+
+
 class ComplaintDetector:
     def __init__(self, lexicon: Lexicon):
         # A word that is a general sign of trouble (坏了) says nothing about the category, and a thing that is a place
@@ -98,6 +98,8 @@ class ComplaintDetector:
         self._places = Words(lexicon.place_words)
         self._notice = Words(lexicon.notice_words)
         self._trouble = [re.compile(p) for p in lexicon.trouble_patterns]
+        self._lasting = _any_of(lexicon.lasting_patterns)
+        self._supposing = _any_of(map(re.escape, lexicon.supposing_words))
 
     def _object_weight(self, word: str) -> float:
         weight = min(len(word), 4)
@@ -124,7 +126,8 @@ class ComplaintDetector:
                 best = (weight, code, problems, objects)
         signs = self._signs_in(text)
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
-        told = text[: supposing.start()] if (supposing := _IF.search(text)) else text  # not what "要是…" supposes
+        supposing = self._supposing.search(text)
+        told = text[: supposing.start()] if supposing else text  # not what "要是…" supposes
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in told and f"{p}了" not in signs)
         request = _REQUEST.search(text)
         policy = self._policy.find(_REQUEST.sub("", text) if request else text)
@@ -158,4 +161,4 @@ class ComplaintDetector:
             score = 0.0
         category = best[1] or ("other" if score > 0 else None)
         return ComplaintSignal(max(0.0, min(score, 100.0)), category, best[2], best[3], signs, policy, places,
-                               lasting=trouble and bool(_LASTING.search(text)))
+                               lasting=trouble and bool(self._lasting.search(text)))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from knowledge.entry import InvalidFile, Problem
 
 # libyaml's safe loader when PyYAML was built with it: ten times faster than the pure-Python one.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -33,6 +36,8 @@ class Lexicon:
     place_words: tuple[str, ...] = field(default=())
     notice_words: tuple[str, ...] = field(default=())
     trouble_patterns: tuple[str, ...] = field(default=())  # regular expressions
+    lasting_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble that has gone on
+    supposing_words: tuple[str, ...] = field(default=())  # 要是, 如果: what follows has not happened
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -60,8 +65,32 @@ def _words(items) -> tuple[str, ...]:
     return tuple(str(w) for w in items or ())
 
 
+_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns")
+
+
+def _read_categories(path: Path) -> dict:
+    """categories.yaml, checked: an admin's slip gets a clear message, not a traceback at start-up."""
+    try:
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise InvalidFile(str(path), message=f"{path}：不是有效的 YAML（{exc}）") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("categories"), dict) or not all(
+            isinstance(body, dict) for body in spec["categories"].values()):
+        raise InvalidFile(str(path), message=f"{path}：缺少 categories（每个类别代码下写 label、objects、problems）")
+    problems = []
+    for key in _PATTERN_KEYS:
+        for number, pattern in enumerate(spec.get(key) or (), 1):
+            try:
+                re.compile(str(pattern))
+            except re.error as exc:
+                problems.append(Problem(f"第 {number} 条", key, f"正则表达式有误（{exc}）：{pattern}"))
+    if problems:
+        raise InvalidFile(str(path), problems, f"{path}：发现 {len(problems)} 处错误，词表未载入")
+    return spec
+
+
 def load_lexicon(directory: Path = HERE) -> Lexicon:
-    spec = yaml.load((directory / "categories.yaml").read_text(encoding="utf-8"), Loader=_Loader)
+    spec = _read_categories(directory / "categories.yaml")
     categories = tuple(
         Category(code, str(body.get("label") or code), _words(body.get("objects")), _words(body.get("problems")))
         for code, body in spec["categories"].items()
@@ -78,4 +107,6 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         place_words=_words(spec.get("place_words")),
         notice_words=_words(spec.get("notice_words")),
         trouble_patterns=_words(spec.get("trouble_patterns")),
+        lasting_patterns=_words(spec.get("lasting_patterns")),
+        supposing_words=_words(spec.get("supposing_words")),
     )

@@ -6,7 +6,7 @@ import pytest
 
 from intents.classify import Understanding
 from intents.normalize import Normalizer
-from knowledge.entry import FaqEntry
+from knowledge.entry import FaqEntry, InvalidFile
 from knowledge.lexicon import load_lexicon
 
 LEXICON = load_lexicon()
@@ -260,3 +260,19 @@ def test_a_failed_reload_keeps_the_old_knowledge_base_and_its_terms(monkeypatch)
         keeping.reload(KB)
     assert keeping.classify("枫林巷议事厅怎么预约", mentioned=True).faq.id == "t-3"
     assert "枫林巷议事厅" in keeping.segmenter.cut("枫林巷议事厅在哪")
+
+
+def test_a_broken_lexicon_file_is_refused_with_the_place_of_the_slip(tmp_path):
+    for name in ("userdict.txt", "synonyms.txt", "dialect.txt", "stopwords.txt", "categories.yaml"):
+        (tmp_path / name).write_bytes((LEXICON.userdict.parent / name).read_bytes())
+    categories = tmp_path / "categories.yaml"
+    text = categories.read_text(encoding="utf-8")
+    categories.write_text(text.replace('  - "一直|还没|', '  - "一直|(还没|', 1), encoding="utf-8")
+    with pytest.raises(InvalidFile, match=r"词表未载入(?s:.*)lasting_patterns：正则表达式有误"):
+        load_lexicon(tmp_path)
+    categories.write_text("categories: [一, 二\n", encoding="utf-8")
+    with pytest.raises(InvalidFile, match="不是有效的 YAML"):
+        load_lexicon(tmp_path)
+    categories.write_text("problem_words: [坏了]\n", encoding="utf-8")
+    with pytest.raises(InvalidFile, match="缺少 categories"):
+        load_lexicon(tmp_path)
