@@ -234,10 +234,21 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("井盖不知道被谁撬走了，晚上看不见", "public_facility"),                 # 不知道被谁 asks nothing
     ("路边电线垂下来快挨到头了", "safety_hazard"),
     ("邻居家的狗半夜狂叫", "noise"),
+    ("楼上的音响响了一整夜，敲门没人应", "noise"),
+    ("小区门口那堵墙往外鼓包了", "safety_hazard"),
+    ("垃圾车漏的污水流了一地", "sanitation"),
+    ("协议上说好一年交房，三年了还在挖地基", "housing"),                     # a broken promise, still going on
+    ("办证窗口的人爱理不理", "other"),                                      # 爱理不理 is no A-not-A question
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
     assert (decision.intent, decision.category) == ("complaint", category)
+
+
+@pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电",
+                                  "【停水通知】周四8点到12点检修，请住户提前储水"])
+def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
+    assert understanding.classify(text, mentioned=False).intent == "none"
 
 
 def test_a_signed_notice_of_maintenance_is_no_report(understanding):
