@@ -101,10 +101,16 @@ class ComplaintDetector:
         self._lasting = _any_of(lexicon.lasting_patterns)
         self._supposing = _any_of(map(re.escape, lexicon.supposing_words))
         # A problem said not to have happened ("还好我们家没进水") is none: such phrases are taken out before reading.
-        stated = {unicodedata.normalize("NFKC", w).lower() for c in lexicon.categories for w in c.problems}
-        stated |= set(lexicon.problem_words)
+        stated = {w for c in lexicon.categories for w in c.problems} | set(lexicon.problem_words)
+        stated = {unicodedata.normalize("NFKC", w).lower() for w in stated}
         stated = sorted((w for w in stated if w and w[0] not in "不没未无别"), key=len, reverse=True)
         self._denied = re.compile(f"(?:没有|没|未)(?:再|被)?(?:{'|'.join(map(re.escape, stated))})")
+
+    @staticmethod
+    def _unless_reported(denial: re.Match) -> str:
+        """"幸好没进水" is no trouble, but "物业说没积水" reports someone's claim, which the resident disputes."""
+        before = denial.string[max(0, denial.start() - 4): denial.start()]
+        return denial.group(0) if "说" in before else ","
 
     def _object_weight(self, word: str) -> float:
         weight = min(len(word), 4)
@@ -118,7 +124,7 @@ class ComplaintDetector:
         return bool(self._signs_in(text) or any(problems.find(text) for _, problems, _, _ in self._categories))
 
     def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
-        text = self._denied.sub(",", text)
+        text = self._denied.sub(self._unless_reported, text)
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []

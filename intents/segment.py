@@ -147,8 +147,10 @@ class Segmenter:
     def learn_vocabulary(self, words: set[str]) -> None:
         """Words of the knowledge base: misspellings that sound like one of them are repaired to it."""
         self._vocabulary = frozenset(words)
-        # Other names of its words are targets too: 过度费 sounds like 过渡费, a name of the KB's 临时安置费.
-        names = {v for v, canonical in self.synonyms.items() if canonical in self._vocabulary} - self._vocabulary
+        # Other names of its words are targets too: 过度费 sounds like 过渡费, a name of the KB's 临时安置费. Only names
+        # of three characters or more: two sound like too much else (门卫 like 们围, 补领 like 不领).
+        names = {v for v, canonical in self.synonyms.items() if canonical in self._vocabulary and len(v) >= 3}
+        names -= self._vocabulary
         by_pinyin: dict[str, str] = {}
         for word in [*sorted(words, key=lambda w: (-len(w), w)), *sorted(names, key=lambda w: (-len(w), w))]:
             if 2 <= len(word) <= 6 and _WORDLIKE.match(word) and not word.isascii():

@@ -66,10 +66,21 @@ def _words(items) -> tuple[str, ...]:
 
 
 _PATTERN_KEYS = ("trouble_patterns", "lasting_patterns")
+_WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "supposing_words")
+
+
+def _list_problems(where: str, key: str, items) -> list[Problem]:
+    """A list of words or patterns must be a YAML list of non-empty strings."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        return [Problem(where, key, "应当是列表，如 [词一, 词二]")]
+    return [Problem(f"{where} 第 {n} 条", key, f"应当是非空的文字：{item!r}")
+            for n, item in enumerate(items, 1) if not isinstance(item, (str, int)) or not str(item).strip()]
 
 
 def _read_categories(path: Path) -> dict:
-    """categories.yaml, checked: an admin's slip gets a clear message, not a traceback at start-up."""
+    """categories.yaml, checked: an admin's slip gets a clear message, not a traceback or a half-read list."""
     try:
         spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -77,13 +88,19 @@ def _read_categories(path: Path) -> dict:
     if not isinstance(spec, dict) or not isinstance(spec.get("categories"), dict) or not all(
             isinstance(body, dict) for body in spec["categories"].values()):
         raise InvalidFile(str(path), message=f"{path}：缺少 categories（每个类别代码下写 label、objects、problems）")
-    problems = []
-    for key in _PATTERN_KEYS:
-        for number, pattern in enumerate(spec.get(key) or (), 1):
-            try:
-                re.compile(str(pattern))
-            except re.error as exc:
-                problems.append(Problem(f"第 {number} 条", key, f"正则表达式有误（{exc}）：{pattern}"))
+    problems = [p for code, body in spec["categories"].items() for key in ("objects", "problems")
+                for p in _list_problems(f"类别 {code}", key, body.get(key))]
+    problems += [p for key in (*_WORD_KEYS, *_PATTERN_KEYS) for p in _list_problems("词表", key, spec.get(key))]
+    if not problems:
+        for key in _PATTERN_KEYS:
+            for number, pattern in enumerate(spec.get(key) or (), 1):
+                try:
+                    matches_empty = re.compile(str(pattern)).search("") is not None
+                except re.error as exc:
+                    problems.append(Problem(f"第 {number} 条", key, f"正则表达式有误（{exc}）：{pattern}"))
+                    continue
+                if matches_empty:  # it would find trouble in every message
+                    problems.append(Problem(f"第 {number} 条", key, f"正则表达式能匹配空字符串：{pattern}"))
     if problems:
         raise InvalidFile(str(path), problems, f"{path}：发现 {len(problems)} 处错误，词表未载入")
     return spec

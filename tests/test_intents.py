@@ -245,6 +245,20 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     assert (decision.intent, decision.category) == ("complaint", category)
 
 
+@pytest.mark.parametrize("text", [
+    "这个蛋糕是奶油味的，孩子特别喜欢", "孩子天天在家看汪汪队", "晚上下沉广场有露天电影，大家去看吗",
+    "广场舞的阿姨们围了一圈在聊天", "手机电池鼓包了，哪里可以修", "整个小区都是老人，年轻人都出去打工了",
+    "这几天都是装修师傅在忙", "忙了一天连饭都没吃，刚在电梯里碰到王阿姨", "儿子一个月才回来一次，今晚带他去吃烧烤",
+    "今天天气真好，电梯里碰到邻居", "说好了明天早上一起去公园跳舞",
+])
+def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
+    assert understanding.classify(text, mentioned=False).intent == "none"
+
+
+def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
+    assert understanding.classify("物业说没积水，你们自己来车库看看", mentioned=False).intent == "complaint"
+
+
 @pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电",
                                   "【停水通知】周四8点到12点检修，请住户提前储水"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
@@ -286,4 +300,13 @@ def test_a_broken_lexicon_file_is_refused_with_the_place_of_the_slip(tmp_path):
         load_lexicon(tmp_path)
     categories.write_text("problem_words: [坏了]\n", encoding="utf-8")
     with pytest.raises(InvalidFile, match="缺少 categories"):
+        load_lexicon(tmp_path)
+    categories.write_text("categories:\n  noise:\n    objects: 广场舞\n"
+                          "supposing_words: [要是, '']\ntrouble_patterns: ['(?:很)?']\n", encoding="utf-8")
+    with pytest.raises(InvalidFile) as refused:
+        load_lexicon(tmp_path)
+    assert "类别 noise，字段 objects：应当是列表" in str(refused.value)
+    assert "词表 第 2 条，字段 supposing_words：应当是非空的文字" in str(refused.value)
+    categories.write_text("categories:\n  noise:\n    objects: [广场舞]\ntrouble_patterns: ['(?:很)?']\n", encoding="utf-8")
+    with pytest.raises(InvalidFile, match="trouble_patterns：正则表达式能匹配空字符串"):
         load_lexicon(tmp_path)
