@@ -24,8 +24,8 @@ _QUESTION = re.compile(
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
-# "不知道被谁偷了" says someone did it; it asks nothing.
-_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁")
+# "不知道被谁偷了" says someone did it, and "谁有多余的纸箱" asks the neighbours for a thing: neither asks the bot.
+_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁家?(?:有|要|能借|借)")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 
 

@@ -100,11 +100,13 @@ class ComplaintDetector:
         self._trouble = [re.compile(p) for p in lexicon.trouble_patterns]
         self._lasting = _any_of(lexicon.lasting_patterns)
         self._supposing = _any_of(map(re.escape, lexicon.supposing_words))
-        # A problem said not to have happened ("还好我们家没进水") is none: such phrases are taken out before reading.
+        # A problem said not to have happened ("还好我们家没进水") or only announced ("说要停水") is none: such phrases
+        # are taken out before reading.
         stated = {w for c in lexicon.categories for w in c.problems} | set(lexicon.problem_words)
         stated = {unicodedata.normalize("NFKC", w).lower() for w in stated}
         stated = sorted((w for w in stated if w and w[0] not in "不没未无别"), key=len, reverse=True)
         self._denied = re.compile(f"(?:没有|没|未)(?:再|被)?(?:{'|'.join(map(re.escape, stated))})")
+        self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening
 
     @staticmethod
     def _unless_reported(denial: re.Match) -> str:
@@ -124,7 +126,7 @@ class ComplaintDetector:
         return bool(self._signs_in(text) or any(problems.find(text) for _, problems, _, _ in self._categories))
 
     def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
-        text = self._denied.sub(self._unless_reported, text)
+        text = self._planned.sub(",", self._denied.sub(self._unless_reported, text))
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []
@@ -146,17 +148,20 @@ class ComplaintDetector:
         is_question = is_question and not request  # "能不能来处理一下" asks for action, not about a rule
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
+        # A place that can also be what a case is about (阳台, 楼道) is no thing that went wrong by itself: "阳台的花
+        # 被风吹倒了" tells of a flowerpot.
+        things = [o for o in all_objects if o not in self._places_set]
         score = 0.0
         if all_problems:
             score += PROBLEM + MORE_PROBLEMS * min(len(all_problems) - 1, 2)
-        if all_objects:
+        if things:
             score += OBJECT
         score += SIGN * min(len(signs), 3)
-        if all_objects and signs:
+        if things and signs:
             score += TROUBLE_AT
-        if places and (trouble or all_objects):
+        if places and (trouble or things):
             score += PLACE
-        if places and all_objects and not is_question:
+        if places and things and not is_question:
             score += CONCRETE
         if _TO_WORKER.search(raw) and (trouble or all_objects):
             score += TO_WORKER

@@ -38,6 +38,7 @@ class Lexicon:
     trouble_patterns: tuple[str, ...] = field(default=())  # regular expressions
     lasting_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble that has gone on
     supposing_words: tuple[str, ...] = field(default=())  # 要是, 如果: what follows has not happened
+    planned_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble announced, not happening
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -65,7 +66,7 @@ def _words(items) -> tuple[str, ...]:
     return tuple(str(w) for w in items or ())
 
 
-_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns")
+_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns")
 _WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "supposing_words")
 
 
@@ -126,4 +127,5 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         trouble_patterns=_words(spec.get("trouble_patterns")),
         lasting_patterns=_words(spec.get("lasting_patterns")),
         supposing_words=_words(spec.get("supposing_words")),
+        planned_patterns=_words(spec.get("planned_patterns")),
     )
