@@ -239,6 +239,11 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("垃圾车漏的污水流了一地", "sanitation"),
     ("协议上说好一年交房，三年了还在挖地基", "housing"),                     # a broken promise, still going on
     ("办证窗口的人爱理不理", "other"),                                      # 爱理不理 is no A-not-A question
+    ("这个月门禁坏了四回，物业一直说在修", "property_service"),             # broke N times
+    ("配电箱的盖子没了，电线全露在外面", "safety_hazard"),
+    ("楼道里有人堆了好多纸壳子，一点就着", "safety_hazard"),
+    ("有人把旧床垫扔在小区的草坪上好几天了", "sanitation"),
+    ("凌晨四点垃圾车哐当哐当的，全楼都被吵醒", "noise"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
