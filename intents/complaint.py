@@ -4,7 +4,8 @@ Evidence for a report: a word that states a problem (违建, 不亮, 油烟直�
 "油烟直接朝我家窗户排"), general signs of trouble (坏了, 没人管, 好几天), a thing a case can be about (路灯, 电梯), a
 concrete place (楼下, 3栋, 门口), a message addressed to the grid worker. Evidence against: words of rules and
 procedures (政策, 怎么申请), a question with no problem in it, a question about what to do if something happened
-(要是家里起火了找谁), the form of a notice (【通知】, 请做好准备).
+(要是家里起火了找谁), a problem denied (幸好没进水) or announced for later (说要停水), the form of a notice (【通知】,
+请做好准备).
 So "物业费怎么收" stays a question, "电梯坏了三天没人修" becomes a case, and the property company's
 "周五停电检修，请做好准备" is neither.
 """
