@@ -21,6 +21,8 @@ jieba.setLogLevel(logging.WARNING)
 
 # Modals, negations and particles that jieba sometimes fuses with the word next to them.
 _GLUE = frozenset("要能会该是不没时问的了都也还就才在把被给让可得想去来只先")
+# A typo is repaired only where a content word starts: 谁管 is no 水管, 该做 no 改作, 不领 no 补领.
+_FUNCTION = _GLUE | frozenset("谁啥咋哪怎什这那我你他她咱")
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
 # jieba rebuilds its prefix dictionary (~1.5 s) unless it finds its cache file here.
@@ -217,7 +219,8 @@ class Segmenter:
             word_ends = {e for e in ends.values() if pos < e <= pos + 8}
             for end in sorted({*(pos + n for n in (2, 3, 4)), *word_ends}, key=lambda e: (e not in word_ends, pos - e)):
                 piece = text[pos:end]
-                if (end > len(text) or not 2 <= len(pinyin_of(piece).split()) <= 6 or piece in self._vocabulary
+                if (end > len(text) or piece[0] in _FUNCTION or not 2 <= len(pinyin_of(piece).split()) <= 6
+                        or piece in self._vocabulary
                         or self._is_known_phrase(pos, piece, ends, text) or self._splits_common_word(end, starts, text)):
                     continue
                 target = self._by_pinyin.get(pinyin_of(piece))

@@ -143,6 +143,12 @@ def test_ages_in_words_become_digits(normalize):
     assert normalize("三供一业改了十几年") == "三供一业改了十几年"  # numerals that are no age stay
 
 
+def test_typos_are_repaired_only_where_a_content_word_starts():
+    entry = FaqEntry("w-1", "三供一业", "水管坏了找谁修？", ("自来水管漏水报修",), ("水管",), "找供水公司。")
+    words = Understanding([entry], lexicon=LEXICON).segmenter.cut("改造以后小区谁管")
+    assert "水管" not in words and "谁" in words  # 谁管 sounds like 水管 but asks who is in charge
+
+
 def test_a_modal_fused_to_a_verb_is_parted_from_it(understanding):
     assert understanding.segmenter.cut("垃圾到底要分几类")[2:4] == ("要", "分")  # jieba: 要分; the KB says 分
     assert "要是" in understanding.segmenter.cut("要是不交物业费会怎样")  # a common word stays whole
