@@ -124,8 +124,8 @@ class FaqIndex:
         return self.idf.get(word, self.max_idf if len(word) > 1 else 0.5)
 
     def related(self, word: str) -> frozenset[str]:
-        """Knowledge-base words an unknown word stands for: an abbreviation (老改 -> 老旧小区改造), a synonym or
-        a homophone (过度 -> 过渡)."""
+        """Knowledge-base words an unknown word stands for: an abbreviation (老改 -> 老旧小区改造), a synonym,
+        a homophone (过度 -> 过渡) or the kind of thing it is (体温计 -> 有害垃圾)."""
         if word in self.postings or len(word) < 2:
             return frozenset()
         if self.segmenter.is_common(word):
@@ -135,6 +135,8 @@ class FaqIndex:
         found |= synonyms_of(word) & self.postings.keys()
         if (sound_alike := self.segmenter.homophone(word)) in self.postings:
             found.add(sound_alike)
+        if (kind := self.segmenter.kinds.get(word)) and (kind := self.segmenter.synonyms.get(kind, kind)) in self.postings:
+            found.add(kind)
         return frozenset(w for w in found if len(w) > 1)
 
     def search(self, words: tuple[str, ...]) -> list[Candidate]:

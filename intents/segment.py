@@ -108,6 +108,7 @@ class Segmenter:
                 self._jieba.load_userdict(handle)
             _loaded_userdicts.add(str(lexicon.userdict))
         self.synonyms = lexicon.synonyms
+        self.kinds = lexicon.kinds
         for word in {*lexicon.synonyms, *lexicon.synonyms.values()}:
             if len(word) > 1:
                 self._jieba.add_word(word, freq=2000)

@@ -28,6 +28,7 @@ class Category:
 class Lexicon:
     userdict: Path
     synonyms: dict[str, str]  # variant -> canonical term
+    kinds: dict[str, str]  # a thing -> the kind it belongs to (体温计 -> 有害垃圾)
     dialect: dict[str, str]  # colloquial form -> Mandarin
     stopwords: frozenset[str]
     categories: tuple[Category, ...]
@@ -50,7 +51,8 @@ def _lines(path: Path) -> list[list[str]]:
     return out
 
 
-def read_synonyms(path: Path) -> dict[str, str]:
+def read_groups(path: Path) -> dict[str, str]:
+    """Lines of words, the first one naming the line: each later word -> the first (synonyms.txt, kinds.txt)."""
     mapping: dict[str, str] = {}
     for canonical, *variants in _lines(path):
         for variant in variants:
@@ -116,7 +118,8 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
     stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)
     return Lexicon(
         userdict=directory / "userdict.txt",
-        synonyms=read_synonyms(directory / "synonyms.txt"),
+        synonyms=read_groups(directory / "synonyms.txt"),
+        kinds=read_groups(directory / "kinds.txt"),
         dialect=read_dialect(directory / "dialect.txt"),
         stopwords=stopwords,
         categories=categories,

@@ -11,7 +11,7 @@ from tests.test_eval_dev import eval_figures
 
 OWN = Path(__file__).resolve().parent / "data" / "own"
 FLOORS = {
-    "faq_accuracy": 0.87,  # 0.877 now; the eighth batch added hard policy questions that name problems
+    "faq_accuracy": 0.88,  # 0.895 now
     "complaint_recall": 0.92,
     "complaint_precision": 0.92,
     "category_accuracy": 0.88,

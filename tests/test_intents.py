@@ -143,6 +143,14 @@ def test_ages_in_words_become_digits(normalize):
     assert normalize("三供一业改了十几年") == "三供一业改了十几年"  # numerals that are no age stay
 
 
+def test_a_thing_the_knowledge_base_does_not_name_stands_in_for_its_kind():
+    entry = FaqEntry("k-1", "垃圾分类", "有害垃圾怎么投放？", ("有害垃圾放哪个桶",), ("有害垃圾",), "投红色桶。")
+    understanding = Understanding([entry], lexicon=LEXICON)
+    assert "有害垃圾" in understanding.index.related("节能灯")
+    decision = understanding.classify("坏掉的节能灯丢哪里", mentioned=True)
+    assert decision.intent == "faq" and decision.faq.id == "k-1"
+
+
 def test_typos_are_repaired_only_where_a_content_word_starts():
     entry = FaqEntry("w-1", "三供一业", "水管坏了找谁修？", ("自来水管漏水报修",), ("水管",), "找供水公司。")
     words = Understanding([entry], lexicon=LEXICON).segmenter.cut("改造以后小区谁管")
