@@ -258,6 +258,10 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("楼道里有人堆了好多纸壳子，一点就着", "safety_hazard"),
     ("有人把旧床垫扔在小区的草坪上好几天了", "sanitation"),
     ("凌晨四点垃圾车哐当哐当的，全楼都被吵醒", "noise"),
+    ("当初答应给我们两套安置房，现在又不给了", "housing"),                   # a promise broken
+    ("有陌生人打电话说是银行的，让把钱转到安全账户", "other"),               # a scam
+    ("这个月燃气表走了一百多方，平时才三十方", "utilities"),                 # far above the usual
+    ("有人在小区路边摆了几个大花盆占车位", "city_order"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
