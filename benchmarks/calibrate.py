@@ -29,7 +29,7 @@ def rows_for(understanding: Understanding, messages: list[dict]) -> list[list[tu
     for m in messages:
         norm = understanding.normalize(m["text"])
         words = understanding.segmenter.cut(norm)
-        cands = understanding.index.search(understanding.segmenter.content(words))
+        cands = understanding.index.search(understanding.segmenter.content(words), norm)
         out.append([(np.array([c.features[f] for f in FEATURES]), int(c.entry.id == m.get("faq_id")), c.entry.id)
                     for c in cands[:8]])
     return out

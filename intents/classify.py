@@ -25,7 +25,7 @@ _QUESTION = re.compile(
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
 # "不知道被谁偷了" says someone did it, and "谁有多余的纸箱" asks the neighbours for a thing: neither asks the bot.
-_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁家?(?:有|要|能借|借)")
+_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 
 
@@ -91,7 +91,7 @@ class Understanding:
         if not _HAS_WORD.search(norm):
             return Decision("none", 0.0, "no words", text=norm)
         words = self.segmenter.cut(norm)
-        found = self.index.search(self.segmenter.content(words))
+        found = self.index.search(self.segmenter.content(words), norm)
         if allow is not None:
             found = with_confidences([c for c in found if allow(c.entry.id)])
         candidates = tuple(found)

@@ -131,12 +131,14 @@ class ComplaintDetector:
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []
+        named = False  # a general sign of trouble that some category names (漏水)
         for code, problems_re, objects_re, hints_re in self._categories:
-            problems, objects = problems_re.find(text), objects_re.find(text)
+            problems, objects, hints = problems_re.find(text), objects_re.find(text), hints_re.find(text)
             all_problems += problems
             all_objects += objects
+            named = named or bool(hints)
             weight = (3 * sum(min(len(w), 4) for w in problems) + sum(self._object_weight(w) for w in objects)
-                      + sum(min(len(w), 4) for w in hints_re.find(text)))
+                      + sum(min(len(w), 4) for w in hints))
             if weight > best[0]:
                 best = (weight, code, problems, objects)
         signs = self._signs_in(text)
@@ -149,9 +151,9 @@ class ComplaintDetector:
         is_question = is_question and not request  # "能不能来处理一下" asks for action, not about a rule
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
-        # A place that can also be what a case is about (阳台, 楼道) is no thing that went wrong by itself: "阳台的花
-        # 被风吹倒了" tells of a flowerpot.
-        things = [o for o in all_objects if o not in self._places_set]
+        # A place that can also be what a case is about (阳台, 楼道) is no thing that went wrong by itself ("阳台的花
+        # 被风吹倒了" tells of a flowerpot), unless the trouble is of a kind a category names ("阳台被楼上漏水泡了").
+        things = all_objects if named else [o for o in all_objects if o not in self._places_set]
         score = 0.0
         if all_problems:
             score += PROBLEM + MORE_PROBLEMS * min(len(all_problems) - 1, 2)

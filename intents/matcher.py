@@ -123,28 +123,28 @@ class FaqIndex:
         # A word the knowledge base never uses weighs like a rare one: it is evidence of another topic.
         return self.idf.get(word, self.max_idf if len(word) > 1 else 0.5)
 
-    def related(self, word: str) -> frozenset[str]:
+    def related(self, word: str, text: str = "") -> frozenset[str]:
         """Knowledge-base words an unknown word stands for: an abbreviation (老改 -> 老旧小区改造), a synonym,
-        a homophone (过度 -> 过渡) or the kind of thing it is (体温计 -> 有害垃圾)."""
+        a homophone (过度 -> 过渡) or, when `text` asks about such things, the kind it is (体温计丢哪 -> 有害垃圾)."""
         if word in self.postings or len(word) < 2:
             return frozenset()
         if self.segmenter.is_common(word):
             found = set()
         else:
             found = set(self.abbreviations.get(word, ()))
-        found |= synonyms_of(word) & self.postings.keys()
-        if (sound_alike := self.segmenter.homophone(word)) in self.postings:
+        found |= synonyms_of(word)
+        if sound_alike := self.segmenter.homophone(word):
             found.add(sound_alike)
-        if (kind := self.segmenter.kinds.get(word)) and (kind := self.segmenter.synonyms.get(kind, kind)) in self.postings:
-            found.add(kind)
-        return frozenset(w for w in found if len(w) > 1)
+        if (kind := self.segmenter.kinds.get(word)) and any(cue in text for cue in kind.cues):
+            found.add(self.segmenter.synonyms.get(kind.name, kind.name))
+        return frozenset(w for w in found & self.postings.keys() if len(w) > 1)
 
-    def search(self, words: tuple[str, ...]) -> list[Candidate]:
-        """Candidates for the content words of one message, best first."""
+    def search(self, words: tuple[str, ...], text: str = "") -> list[Candidate]:
+        """Candidates for the content words of one message (`text`, normalised, tells what it asks), best first."""
         if not words:
             return []
         query = set(words)
-        soft = {w: self.related(w) for w in query if w not in self.postings}
+        soft = {w: self.related(w, text) for w in query if w not in self.postings}
         soft = {w: found for w, found in soft.items() if found}
         votes: dict[int, float] = defaultdict(float)
         for word in query:

@@ -25,10 +25,16 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True)
+class Kind:
+    name: str  # what a knowledge base calls the kind: 有害垃圾
+    cues: tuple[str, ...]  # a message asks about things of this kind only if it says one of these: 扔哪, 投放
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     userdict: Path
     synonyms: dict[str, str]  # variant -> canonical term
-    kinds: dict[str, str]  # a thing -> the kind it belongs to (体温计 -> 有害垃圾)
+    kinds: dict[str, Kind]  # a thing -> the kind it belongs to (体温计 -> 有害垃圾)
     dialect: dict[str, str]  # colloquial form -> Mandarin
     stopwords: frozenset[str]
     categories: tuple[Category, ...]
@@ -58,6 +64,20 @@ def read_groups(path: Path) -> dict[str, str]:
         for variant in variants:
             mapping.setdefault(variant, canonical)
     return mapping
+
+
+def read_kinds(path: Path) -> dict[str, Kind]:
+    """kinds.txt: "语境 cue…" lines, then "kind thing…" lines that those cues govern."""
+    kinds: dict[str, Kind] = {}
+    cues: tuple[str, ...] = ()
+    for first, *rest in _lines(path):
+        if first == "语境":
+            cues = tuple(rest)
+            continue
+        kind = Kind(first, cues)
+        for thing in rest:
+            kinds.setdefault(thing, kind)
+    return kinds
 
 
 def read_dialect(path: Path) -> dict[str, str]:
@@ -119,7 +139,7 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
     return Lexicon(
         userdict=directory / "userdict.txt",
         synonyms=read_groups(directory / "synonyms.txt"),
-        kinds=read_groups(directory / "kinds.txt"),
+        kinds=read_kinds(directory / "kinds.txt"),
         dialect=read_dialect(directory / "dialect.txt"),
         stopwords=stopwords,
         categories=categories,
