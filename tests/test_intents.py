@@ -283,6 +283,8 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "手机扔在沙发上找半天没找到", "充电宝都没电了，谁有借我一个", "奶粉少量了两勺，宝宝也喝饱了",
     "我在院子里砌了个小花坛", "泳池里一股漂白水味", "这个月电费比平时多了不少，天热空调开得多",
     "今天消防演练，楼道里放了灭火器，大家别碰", "他生气了对我甩脸色，我哄了半天",
+    "今天早上被雷声吵醒了，好大的雨", "我家电动车停楼下充电桩，半小时就满了",
+    "儿子脑门磕了一下，鼓了个大包，已经擦药了", "今天占了个好位置看烟花",
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
