@@ -51,6 +51,11 @@ class ComplaintSignal:
     lasting: bool = False  # the trouble has gone on for a while
 
 
+def as_in_messages(word: str) -> str:
+    """A lexicon word normalised as messages are: full width to half, lower case (ＫＴＶ -> ktv)."""
+    return unicodedata.normalize("NFKC", word).lower()
+
+
 class Words:
     """Find lexicon words in text; longer problem words also match with a few characters between their parts
     (油烟直排 ~ 油烟直接朝我家窗户排)."""
@@ -60,8 +65,7 @@ class Words:
     _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大间层栋]{1,4}"  # 裂了一道口子, 盖了两间房
 
     def __init__(self, words, gapped: bool = False):
-        # The same normalisation as messages get: full width to half, lower case (KTV -> ktv).
-        words = sorted({unicodedata.normalize("NFKC", w).lower() for w in words if w}, key=len, reverse=True)
+        words = sorted({as_in_messages(w) for w in words if w}, key=len, reverse=True)
         self._exact = re.compile("|".join(map(re.escape, words))) if words else None
         # Gapped forms are checked only when their first two characters occur: a cheap filter before a regex.
         self._gapped: dict[str, list[tuple[str, re.Pattern]]] = {}
@@ -103,8 +107,8 @@ class ComplaintDetector:
         self._supposing = _any_of(map(re.escape, lexicon.supposing_words))
         # A problem said not to have happened ("还好我们家没进水") or only announced ("说要停水") is none: such phrases
         # are taken out before reading.
-        stated = {w for c in lexicon.categories for w in c.problems} | set(lexicon.problem_words)
-        stated = {unicodedata.normalize("NFKC", w).lower() for w in stated}
+        stated = {as_in_messages(w) for c in lexicon.categories for w in c.problems}
+        stated |= {as_in_messages(w) for w in lexicon.problem_words}
         stated = sorted((w for w in stated if w and w[0] not in "不没未无别"), key=len, reverse=True)
         self._denied = re.compile(f"(?:没有|没|未)(?:再|被)?(?:{'|'.join(map(re.escape, stated))})")
         self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening

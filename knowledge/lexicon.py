@@ -58,7 +58,7 @@ def _lines(path: Path) -> list[list[str]]:
 
 
 def read_groups(path: Path) -> dict[str, str]:
-    """Lines of words, the first one naming the line: each later word -> the first (synonyms.txt, kinds.txt)."""
+    """Lines of words, the first one naming the line: each later word -> the first (synonyms.txt)."""
     mapping: dict[str, str] = {}
     for canonical, *variants in _lines(path):
         for variant in variants:
