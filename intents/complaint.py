@@ -29,8 +29,8 @@ TO_WORKER = 15.0  # addressed to the grid worker, when something is wrong
 POLICY = -20.0  # each word of rules and procedures, up to two
 QUESTION_ONLY = -10.0  # a question with no problem word in it
 QUESTION_NO_SIGN = -20.0  # a question with a problem word but no sign that it is happening ("下午三点停电吗")
-HYPOTHETICAL = -40.0  # a question about what to do if something happened: nothing has ("要是家里起火了找谁")
 NOTICE = -60.0
+PRAISE = -40.0  # "电梯装好以后舒服多了": contentment, even where trouble words appear
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
@@ -62,7 +62,7 @@ class Words:
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大间层栋]{1,4}"  # 裂了一道口子, 盖了两间房
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大间层栋]{1,5}"  # 裂了好大一条缝, 盖了两间房
 
     def __init__(self, words, gapped: bool = False):
         words = sorted({as_in_messages(w) for w in words if w}, key=len, reverse=True)
@@ -102,9 +102,12 @@ class ComplaintDetector:
         self._policy = Words(lexicon.policy_words)
         self._places = Words(lexicon.place_words)
         self._notice = Words(lexicon.notice_words)
+        self._praise = Words(lexicon.praise_words)
         self._trouble = [re.compile(p) for p in lexicon.trouble_patterns]
         self._lasting = _any_of(lexicon.lasting_patterns)
-        self._supposing = _any_of(map(re.escape, lexicon.supposing_words))
+        # What "要是…" supposes, up to the end of its clause, has not happened ("要是家里起火了找谁"); 主要是 supposes nothing.
+        supposing = "|".join(map(re.escape, lexicon.supposing_words)) or "(?!)"
+        self._supposed = re.compile(f"(?<!主)(?:{supposing})[^,.!?;，。！？；\\s]*")
         # A problem said not to have happened ("还好我们家没进水") or only announced ("说要停水") is none: such phrases
         # are taken out before reading.
         stated = {as_in_messages(w) for c in lexicon.categories for w in c.problems}
@@ -127,11 +130,8 @@ class ComplaintDetector:
         return tuple(dict.fromkeys(self._signs.find(text) + tuple(m.group(0) for p in self._trouble
                                                                   for m in p.finditer(text))))
 
-    def _tells_trouble(self, text: str) -> bool:
-        return bool(self._signs_in(text) or any(problems.find(text) for _, problems, _, _ in self._categories))
-
     def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
-        text = self._planned.sub(",", self._denied.sub(self._unless_reported, text))
+        text = self._planned.sub(",", self._denied.sub(self._unless_reported, self._supposed.sub(",", text)))
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []
@@ -147,9 +147,7 @@ class ComplaintDetector:
                 best = (weight, code, problems, objects)
         signs = self._signs_in(text)
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
-        supposing = self._supposing.search(text)
-        told = text[: supposing.start()] if supposing else text  # not what "要是…" supposes
-        signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in told and f"{p}了" not in signs)
+        signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
         policy = self._policy.find(_REQUEST.sub("", text) if request else text)
         is_question = is_question and not request  # "能不能来处理一下" asks for action, not about a rule
@@ -177,10 +175,10 @@ class ComplaintDetector:
             score += QUESTION_ONLY
         elif is_question and not signs:
             score += QUESTION_NO_SIGN
-        if is_question and supposing and not self._tells_trouble(told):
-            score += HYPOTHETICAL  # but "电线乱拉，万一着火了怎么办" tells of trouble before the 万一
         if self._notice.find(text):
             score += NOTICE
+        if self._praise.find(text):
+            score += PRAISE
         if not trouble and not (all_objects and places):
             score = 0.0
         category = best[1] or ("other" if score > 0 else None)

@@ -42,6 +42,7 @@ class Lexicon:
     policy_words: tuple[str, ...]
     place_words: tuple[str, ...] = field(default=())
     notice_words: tuple[str, ...] = field(default=())
+    praise_words: tuple[str, ...] = field(default=())  # 修好了, 舒服多了: the resident is content, nothing to file
     trouble_patterns: tuple[str, ...] = field(default=())  # regular expressions
     lasting_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble that has gone on
     supposing_words: tuple[str, ...] = field(default=())  # 要是, 如果: what follows has not happened
@@ -89,7 +90,7 @@ def _words(items) -> tuple[str, ...]:
 
 
 _PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns")
-_WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "supposing_words")
+_WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "praise_words", "supposing_words")
 
 
 def _list_problems(where: str, key: str, items) -> list[Problem]:
@@ -147,6 +148,7 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         policy_words=_words(spec.get("policy_words")),
         place_words=_words(spec.get("place_words")),
         notice_words=_words(spec.get("notice_words")),
+        praise_words=_words(spec.get("praise_words")),
         trouble_patterns=_words(spec.get("trouble_patterns")),
         lasting_patterns=_words(spec.get("lasting_patterns")),
         supposing_words=_words(spec.get("supposing_words")),

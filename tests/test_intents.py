@@ -170,7 +170,8 @@ def test_a_real_word_typed_for_a_homophone_still_points_to_the_entry(understandi
     assert "过渡" in understanding.index.related("过度")
 
 
-@pytest.mark.parametrize("text", ["停电了是找物业还是找供电局", "要是楼道里起火了该打什么电话", "万一家里水管爆了找谁修"])
+@pytest.mark.parametrize("text", ["停电了是找物业还是找供电局", "要是楼道里起火了该打什么电话", "万一家里水管爆了找谁修",
+                                  "问一下万一楼道积水了或者墙裂开了 是在群里讲还是打电话"])
 def test_whom_to_ask_and_what_if_questions_are_not_reports(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
 
@@ -263,6 +264,12 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("有陌生人打电话说是银行的，让把钱转到安全账户", "other"),               # a scam
     ("这个月燃气表走了一百多方，平时才三十方", "utilities"),                 # far above the usual
     ("有人在小区路边摆了几个大花盆占车位", "city_order"),
+    ("说好月底前交房，到现在也没动静", "housing"),                          # a promise, then nothing
+    ("买的商品房五年了不动产证还办不下来", "housing"),                      # still cannot get it done
+    ("小区门口的井盖缺了一角，迟早要出事", "public_facility"),
+    ("后面空地上的草长得老高了，都没人割", "sanitation"),
+    ("楼上天天晚上拖椅子，吵得睡不着", "noise"),                            # 椅子 is no broken bench here
+    ("外墙裂了好大一条缝，一下雨就往下掉渣", "safety_hazard"),              # five characters inside 裂…缝
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -285,9 +292,17 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "今天消防演练，楼道里放了灭火器，大家别碰", "他生气了对我甩脸色，我哄了半天",
     "今天早上被雷声吵醒了，好大的雨", "我家电动车停楼下充电桩，半小时就满了",
     "儿子脑门磕了一下，鼓了个大包，已经擦药了", "今天占了个好位置看烟花",
+    # contentment: the trouble is over, or never was
+    "楼下的路灯昨天修好了，晚上亮堂多了", "加装了电梯以后我爸天天下楼遛弯，方便多了",
+    "房子两年没人住了，打算租出去",  # an empty flat is no trouble
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
+
+
+def test_either_or_after_a_verb_is_a_question(understanding):
+    assert understanding.classify("没来开会的业主算同意还是反对", mentioned=False).is_question
+    assert not understanding.classify("停水三天了还是没人管", mentioned=False).is_question
 
 
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
@@ -299,7 +314,8 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
 
 
 @pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电",
-                                  "【停水通知】周四8点到12点检修，请住户提前储水"])
+                                  "【停水通知】周四8点到12点检修，请住户提前储水",
+                                  "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
