@@ -19,7 +19,8 @@ _QUESTION = re.compile(
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
     r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是"  # either-or: 是找厂里还是找供电局, 算同意还是反对
-    r"|[不没吗嘛么吧][?]?$|真的假的|是真的吗"  # 犯法不, 有补贴没, 归业主吧
+    r"|[不没吗嘛么吧][?]?$|[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不, 有补贴没, 归业主吧; 能借不 我们有十个人
+    r"|几多"  # dialect: 要几多岁
 )
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query

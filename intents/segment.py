@@ -184,7 +184,22 @@ class Segmenter:
         return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
     def _cut(self, text: str) -> tuple[str, ...]:
-        return self.canonical(self._unglue(self._repair(list(self._raw_cut(text)))))
+        return self.canonical(self._name_fees(self._unglue(self._repair(list(self._raw_cut(text))))))
+
+    def _name_fees(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """"搬家的钱" is what the knowledge base calls 搬家费, "广告的钱" 广告费: say it so when that word is known."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            fee = words[i] + "费"
+            if (words[i + 1 : i + 3] in (("的", "钱"), ("的", "费用")) and len(words[i]) > 1
+                    and (fee in self._vocabulary or fee in self.synonyms)):
+                out.append(fee)
+                i += 3
+            else:
+                out.append(words[i])
+                i += 1
+        return tuple(out)
 
     def _unglue(self, words: list[str]) -> tuple[str, ...]:
         """jieba glues a modal or a particle to the next verb (要分, 能换, 时能, 没发): when the pair is no word of the

@@ -305,6 +305,16 @@ def test_either_or_after_a_verb_is_a_question(understanding):
     assert not understanding.classify("停水三天了还是没人管", mentioned=False).is_question
 
 
+@pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了"])
+def test_dialect_and_mid_message_questions_are_questions(understanding, text):
+    assert understanding.classify(text, mentioned=False).is_question
+
+
+def test_the_money_of_a_thing_is_its_fee_when_the_knowledge_base_names_that_fee(understanding):
+    assert "物业费" in understanding.segmenter.cut("物业的钱是按什么收的")
+    assert "吃饭费" not in understanding.segmenter.cut("吃饭的钱我出")  # no such word: left as it is
+
+
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
     assert not understanding.classify("办证窗口的人爱理不理", mentioned=False).is_question  # no A-not-A question
 
