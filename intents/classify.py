@@ -101,11 +101,12 @@ class Understanding:
         top = candidates[0] if candidates else None
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
+        on_topic = top is not None and self.index.speaks_of(top.entry, self.segmenter.content(words), norm)
 
         # A question about a rule wins over the problem words it mentions ("私搭的棚子拆迁补不补"), unless it also
         # tells of trouble now ("…停水三天了没人管"); a statement of a problem is a report, however well it matches
         # an entry ("社区电话打了一上午都没人接", "物业乱收停车费").
-        if top is None or top.score < t.mention:
+        if top is None or top.score < t.mention or not on_topic:
             faq_wins = False
         elif question:
             faq_wins = (bool(complaint.policy_words) and not complaint.lasting) or not complaint.signs \
@@ -116,6 +117,8 @@ class Understanding:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
+        if not on_topic:  # it shares only words of asking with the entry: it asks about something else
+            return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {', '.join(self.index.subjects(self.segmenter.content(words)))}", **common)
         margin = top.score - second
         threshold = t.mention if mentioned else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").

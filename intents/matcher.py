@@ -67,6 +67,7 @@ def with_confidences(candidates: list[Candidate]) -> list[Candidate]:
 class FaqIndex:
     def __init__(self, entries: list[FaqEntry], segmenter: Segmenter, weights: tuple[float, ...] = WEIGHTS):
         self.entries = list(entries)
+        self._positions = {e.id: i for i, e in enumerate(self.entries)}
         self.segmenter = segmenter
         self.weights = weights
         terms = {ages_in_digits(k) for e in self.entries for k in e.keywords}
@@ -138,6 +139,36 @@ class FaqIndex:
         if (kind := self.segmenter.kinds.get(word)) and any(cue in text for cue in kind.cues):
             found.add(self.segmenter.synonyms.get(kind.name, kind.name))
         return frozenset(w for w in found & self.postings.keys() if len(w) > 1)
+
+    def subjects(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """What a message is about: its content words of two or more characters, less those that only say what the
+        resident wants to know (申请, 条件, 电话) and numbers."""
+        asking = self.segmenter.asking_words
+
+        def asks(word: str) -> bool:  # 收费标准 is 收费 + 标准: asking too
+            return word in asking or any(word[:i] in asking and word[i:] in asking for i in range(1, len(word)))
+
+        return tuple(dict.fromkeys(w for w in words if len(w) > 1 and not asks(w) and not w.isdigit()))
+
+    def speaks_of(self, entry: FaqEntry, words: tuple[str, ...], text: str = "") -> bool:
+        """Whether the entry speaks of at least one of the message's subjects, in its phrasings or its answer, by the
+        word, a word it stands for, or two characters of it (安置金 ~ 临时安置费). A message with no subject words
+        ("怎么申请") is spoken of by any entry. "残疾人补贴怎么申请" shares only 补贴 and 申请 with "加装电梯补贴怎么申请":
+        the entry speaks of neither of its subjects, and answering it would answer another question."""
+        subjects = self.subjects(words)
+        if not subjects:
+            return True
+        index = self._positions[entry.id]
+        phrasings = "".join(p.text for p in self.phrasings[index])
+        said = "".join((phrasings, entry.question, *entry.similar, *entry.keywords, entry.answer))
+        for word in subjects:
+            if index in self.postings.get(word, ()) or index in self.answer_postings.get(word, ()):
+                return True
+            if any(index in self.postings[other] for other in self.related(word, text)):
+                return True
+            if any(word[i : i + 2] in said for i in range(len(word) - 1)):
+                return True
+        return False
 
     def search(self, words: tuple[str, ...], text: str = "") -> list[Candidate]:
         """Candidates for the content words of one message (`text`, normalised, tells what it asks), best first."""

@@ -113,6 +113,7 @@ class Segmenter:
             if len(word) > 1:
                 self._jieba.add_word(word, freq=2000)
         self.stopwords = lexicon.stopwords
+        self.asking_words = lexicon.asking_words
         self._by_pinyin: dict[str, str] = {}
         # Caches of this segmenter's own (not shared between segmenters, and gone with it).
         self._cuts = lru_cache(maxsize=8192)(self._cut)

@@ -37,6 +37,7 @@ class Lexicon:
     kinds: dict[str, Kind]  # a thing -> the kind it belongs to (体温计 -> 有害垃圾)
     dialect: dict[str, str]  # colloquial form -> Mandarin
     stopwords: frozenset[str]
+    asking_words: frozenset[str]  # what a resident wants to know (办理, 条件, 电话), not what about
     categories: tuple[Category, ...]
     problem_words: tuple[str, ...]
     policy_words: tuple[str, ...]
@@ -137,12 +138,14 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         for code, body in spec["categories"].items()
     )
     stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)
+    asking_words = frozenset(word for parts in _lines(directory / "asking_words.txt") for word in parts)
     return Lexicon(
         userdict=directory / "userdict.txt",
         synonyms=read_groups(directory / "synonyms.txt"),
         kinds=read_kinds(directory / "kinds.txt"),
         dialect=read_dialect(directory / "dialect.txt"),
         stopwords=stopwords,
+        asking_words=asking_words,
         categories=categories,
         problem_words=_words(spec.get("problem_words")),
         policy_words=_words(spec.get("policy_words")),

@@ -315,6 +315,18 @@ def test_the_money_of_a_thing_is_its_fee_when_the_knowledge_base_names_that_fee(
     assert "吃饭费" not in understanding.segmenter.cut("吃饭的钱我出")  # no such word: left as it is
 
 
+@pytest.mark.parametrize("text", ["党费按什么标准交", "车船税的收费标准是怎么定的"])
+def test_a_question_that_shares_only_words_of_asking_with_an_entry_is_not_answered(understanding, text):
+    decision = understanding.classify(text, mentioned=True)
+    assert decision.intent == "none" and decision.reason.startswith("off topic"), decision.reason
+    assert not decision.suggestions
+
+
+def test_an_entry_that_speaks_of_the_subject_by_a_part_of_its_name_still_answers(understanding):
+    assert understanding.classify("物管费的收费标准是怎么定的", mentioned=True).faq.id == "a-1"  # a synonym
+    assert understanding.classify("临时安置金怎么算", mentioned=True).faq.id == "b-3"  # 安置 of 临时安置费
+
+
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
     assert not understanding.classify("办证窗口的人爱理不理", mentioned=False).is_question  # no A-not-A question
 
