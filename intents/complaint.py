@@ -30,13 +30,13 @@ POLICY = -20.0  # each word of rules and procedures, up to two
 QUESTION_ONLY = -10.0  # a question with no problem word in it
 QUESTION_NO_SIGN = -20.0  # a question with a problem word but no sign that it is happening ("下午三点停电吗")
 NOTICE = -60.0
-PRAISE = -40.0  # "电梯装好以后舒服多了": contentment, even where trouble words appear
+PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": contentment, even where trouble words appear
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
-# "能不能来处理一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理)")
+# "能不能来处理一下", "要不要喊人来看" ask someone to act, not whether a rule allows something: no policy words.
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否|要不要)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class Words:
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大间层栋]{1,5}"  # 裂了好大一条缝, 盖了两间房
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大长宽深间层栋]{1,5}"  # 裂了好长一条缝, 盖了两间房
 
     def __init__(self, words, gapped: bool = False):
         words = sorted({as_in_messages(w) for w in words if w}, key=len, reverse=True)
@@ -108,12 +108,15 @@ class ComplaintDetector:
         # What "要是…" supposes, up to the end of its clause, has not happened ("要是家里起火了找谁"); 主要是 supposes nothing.
         supposing = "|".join(map(re.escape, lexicon.supposing_words)) or "(?!)"
         self._supposed = re.compile(f"(?<!主)(?:{supposing})[^,.!?;，。！？；\\s]*")
+        # A simile is no report of what it names: 屋里跟着了火一样, 黄得跟茶一样.
+        self._simile = re.compile(r"(?:跟|像|好像|就像)[^,.!?;，。！？；\s]{1,8}(?<!不)一样")
         # A problem said not to have happened ("还好我们家没进水") or only announced ("说要停水") is none: such phrases
         # are taken out before reading.
         stated = {as_in_messages(w) for c in lexicon.categories for w in c.problems}
         stated |= {as_in_messages(w) for w in lexicon.problem_words}
         stated = sorted((w for w in stated if w and w[0] not in "不没未无别"), key=len, reverse=True)
-        self._denied = re.compile(f"(?:没有|没|未)(?:再|被)?(?:{'|'.join(map(re.escape, stated))})")
+        # 没积水, and what one means to avoid: 不想搞成违建, 以免着火, 防诈骗.
+        self._denied = re.compile(f"(?:没有|没|未|不想|以免|免得|避免|防止|防)(?:再|被|搞成|弄成|变成)?(?:{'|'.join(map(re.escape, stated))})")
         self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening
 
     @staticmethod
@@ -131,7 +134,7 @@ class ComplaintDetector:
                                                                   for m in p.finditer(text))))
 
     def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
-        text = self._planned.sub(",", self._denied.sub(self._unless_reported, self._supposed.sub(",", text)))
+        text = self._planned.sub(",", self._denied.sub(self._unless_reported, self._supposed.sub(",", self._simile.sub(",", text))))
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []
@@ -175,6 +178,8 @@ class ComplaintDetector:
             score += QUESTION_ONLY
         elif is_question and not signs:
             score += QUESTION_NO_SIGN
+        # A notice or contentment outweighs any amount of trouble words: taken off the capped score.
+        score = min(score, 100.0)
         if self._notice.find(text):
             score += NOTICE
         if self._praise.find(text):
@@ -182,5 +187,5 @@ class ComplaintDetector:
         if not trouble and not (all_objects and places):
             score = 0.0
         category = best[1] or ("other" if score > 0 else None)
-        return ComplaintSignal(max(0.0, min(score, 100.0)), category, best[2], best[3], signs, policy, places,
+        return ComplaintSignal(max(0.0, score), category, best[2], best[3], signs, policy, places,
                                lasting=trouble and bool(self._lasting.search(text)))

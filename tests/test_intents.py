@@ -270,6 +270,13 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("后面空地上的草长得老高了，都没人割", "sanitation"),
     ("楼上天天晚上拖椅子，吵得睡不着", "noise"),                            # 椅子 is no broken bench here
     ("外墙裂了好大一条缝，一下雨就往下掉渣", "safety_hazard"),              # five characters inside 裂…缝
+    ("楼下烧烤店的烟熏得我屋里跟着了火一样", "cooking_fumes"),              # a simile names no fire
+    ("消防通道被几辆车霸着，消防车都进不来", "safety_hazard"),
+    ("六楼一到晚上水就上不来，澡都洗不成", "utilities"),
+    ("不动产证的事等了六年了，一点消息都没有", "housing"),                   # waiting for years
+    ("补偿款说好年底前付清，现在只到了一半", "housing"),
+    ("单元门口一股煤气味，要不要喊人来看看", "utilities"),                   # asks for someone to come
+    ("两家为了车位吵了好几天，今天都动手了，能不能派个人来调解", "other"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -295,6 +302,9 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     # contentment: the trouble is over, or never was
     "楼下的路灯昨天修好了，晚上亮堂多了", "加装了电梯以后我爸天天下楼遛弯，方便多了",
     "房子两年没人住了，打算租出去",  # an empty flat is no trouble
+    "昨天厨房下水道堵了，自己疏通了，现在好了", "刚才燃气灶打不着火，换了电池就好了，虚惊一场",
+    "今天谁家在熏腊肉，好香", "社区门口贴了防诈骗的海报，画得挺好", "我老是记不住垃圾分类的颜色",
+    "想在院子里搭个花架，要不要报批，不想搞成违建",
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
