@@ -1,5 +1,15 @@
-"""Our own labelled messages (tests/data/own, written by us, never drawn from ../shared/eval) against the shipped
-knowledge base: a second, independent check that what the dev set taught the matcher carries over."""
+"""Our own labelled sets (tests/data, written by us, never drawn from ../shared/eval), run as users run them
+(`run_bot.py eval DIR`): a check that what the dev set taught the bot carries over to other messages and to other
+knowledge bases.
+
+- own: messages against the shipped knowledge base.
+- kb_a, kb_b, kb_c: each a knowledge base of its own (kb.json) with messages written for it by someone who had not
+  seen our code or our other data: the nearest thing we have to the held-out set. Lines sharing six characters in
+  a row with a dev message were left out.
+- reports: reports of trouble and chatter close to it (no FAQ lines), against the shipped knowledge base.
+
+The floors sit just under what the bot measures now; docs/matching.md has the figures of each set's first run,
+before anything was changed for it."""
 
 from __future__ import annotations
 
@@ -9,27 +19,34 @@ import pytest
 
 from tests.test_eval_dev import eval_figures
 
-OWN = Path(__file__).resolve().parent / "data" / "own"
+DATA = Path(__file__).resolve().parent / "data"
 FLOORS = {
-    "faq_accuracy": 0.85,  # 0.866 now; the eighteenth batch (29 fresh questions) came in at 0.69
-    "complaint_recall": 0.92,
-    "complaint_precision": 0.92,
-    "category_accuracy": 0.88,
-    "silence_rate": 0.97,
+    "own": {"faq_accuracy": 0.85, "complaint_recall": 0.92, "complaint_precision": 0.92, "category_accuracy": 0.88,
+            "silence_rate": 0.97},
+    "kb_a": {"faq_accuracy": 0.74, "complaint_recall": 0.90, "complaint_precision": 0.90, "category_accuracy": 0.95,
+             "silence_rate": 0.94},
+    "kb_b": {"faq_accuracy": 0.70, "complaint_recall": 0.95, "complaint_precision": 0.95, "category_accuracy": 0.90,
+             "silence_rate": 0.94},
+    "kb_c": {"faq_accuracy": 0.62, "complaint_recall": 0.92, "complaint_precision": 0.85, "category_accuracy": 0.95,
+             "silence_rate": 0.95},
+    "reports": {"complaint_recall": 0.80, "complaint_precision": 0.93, "category_accuracy": 0.86, "silence_rate": 0.95},
 }
+# reports has none: its questions were written without our knowledge base, which answers some of them.
+WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.06, "kb_b": 0.03, "kb_c": 0.07}
 
 
 @pytest.fixture(scope="module")
-def report():
-    return eval_figures(OWN)
+def reports():
+    return {name: eval_figures(DATA / name) for name in FLOORS}
 
 
-@pytest.mark.parametrize("name", FLOORS)
-def test_figure_holds_on_our_own_messages(report, name):
-    figures, failures = report
-    assert figures[name] >= FLOORS[name], f"{name} is {figures[name]:.3f}; failures: {failures}"
+@pytest.mark.parametrize(("name", "figure"), [(n, f) for n, floors in FLOORS.items() for f in floors])
+def test_figure_holds_on_our_own_sets(reports, name, figure):
+    figures, failures = reports[name]
+    assert figures[figure] >= FLOORS[name][figure], f"{name}: {figure} is {figures[figure]:.3f}; failures: {failures}"
 
 
-def test_wrong_answers_stay_rare_on_our_own_messages(report):
-    figures, failures = report
-    assert figures["wrong_answer_rate"] <= 0.03, failures
+@pytest.mark.parametrize("name", WRONG_CEILINGS)
+def test_wrong_answers_stay_rare_on_our_own_sets(reports, name):
+    figures, failures = reports[name]
+    assert figures["wrong_answer_rate"] <= WRONG_CEILINGS[name], failures
