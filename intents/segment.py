@@ -115,6 +115,7 @@ class Segmenter:
         self.stopwords = lexicon.stopwords
         self.asking_words = lexicon.asking_words
         self._by_pinyin: dict[str, str] = {}
+        self._by_spelling: dict[str, str] = {}
         # Caches of this segmenter's own (not shared between segmenters, and gone with it).
         self._cuts = lru_cache(maxsize=8192)(self._cut)
         self._vocabulary: frozenset[str] = frozenset()
@@ -160,6 +161,13 @@ class Segmenter:
             if 2 <= len(word) <= 6 and _WORDLIKE.match(word) and not word.isascii():
                 by_pinyin.setdefault(pinyin_of(word), word)
         self._by_pinyin = by_pinyin
+        # Whole words typed in pinyin (pinggu, wuyefei): five letters or more, so that few spell two words.
+        spelled: dict[str, str | None] = {}
+        for key, word in by_pinyin.items():
+            letters = key.replace(" ", "")
+            if len(letters) >= 5 and letters.isascii():
+                spelled[letters] = None if spelled.get(letters, word) != word else word
+        self._by_spelling = {letters: word for letters, word in spelled.items() if word}
         self._cuts.cache_clear()
 
     def homophone(self, word: str) -> str | None:
@@ -222,6 +230,7 @@ class Segmenter:
         they are not (物业 非是 -> 物业费 是, 争 收 -> 征收). Real words jieba knows are left alone."""
         if not self._by_pinyin:
             return words
+        words = [self._by_spelling.get(w, w) if w.isascii() else w for w in words]
         text = "".join(words)
         ends: dict[int, int] = {}  # word start -> word end
         pos = 0

@@ -159,6 +159,11 @@ def test_typos_are_repaired_only_where_a_content_word_starts():
     assert "水管" not in words and "谁" in words  # 谁管 sounds like 水管 but asks who is in charge
 
 
+def test_a_word_typed_in_pinyin_is_read_as_the_knowledge_base_word(understanding):
+    assert understanding.classify("wuyefei按什么标准收", mentioned=True).faq.id == "a-1"
+    assert understanding.segmenter.cut("ok wuye") == ("ok", "wuye")  # under five letters: too short to tell
+
+
 def test_a_modal_fused_to_a_verb_is_parted_from_it(understanding):
     assert understanding.segmenter.cut("垃圾到底要分几类")[2:4] == ("要", "分")  # jieba: 要分; the KB says 分
     assert "要是" in understanding.segmenter.cut("要是不交物业费会怎样")  # a common word stays whole
