@@ -18,15 +18,17 @@ _QUESTION = re.compile(
     r"[?？]|吗|呢|么$|(?<![没不])怎么|怎样|什么|如何|哪|多少|(?<![好十这那前了都没])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
-    r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是"  # either-or: 是找厂里还是找供电局, 算同意还是反对
-    r"|[不没吗嘛么吧][?]?$|[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不, 有补贴没, 归业主吧; 能借不 我们有十个人
-    r"|几多"  # dialect: 要几多岁
+    r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错)"  # 算同意还是反对; 还是蛮公道 is no choice
+    r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
+    r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
 )
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
-# "不知道被谁偷了" says someone did it, and "谁有多余的纸箱" asks the neighbours for a thing: neither asks the bot.
-_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)")
+# "不知道被谁偷了" says someone did it, "谁有多余的纸箱" asks the neighbours for a thing, "吃了没" greets, "万一哪天"
+# means someday: none asks the bot.
+_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
+                      r"|(?:万一|要是|说不定|总有|迟早)哪天")  # 万一哪天: someday, no question
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 
 

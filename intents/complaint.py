@@ -35,8 +35,8 @@ PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": con
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
-# "能不能来处理一下", "要不要喊人来看" ask someone to act, not whether a rule allows something: no policy words.
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否|要不要)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
+# "能不能来处理一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class Words:
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两好多个条道根处大长宽深间层栋]{1,5}"  # 裂了好长一条缝, 盖了两间房
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两半整好多个条道根处大长宽深间层栋]{1,5}"  # 裂了好长一条缝, 停了一整天电
 
     def __init__(self, words, gapped: bool = False):
         words = sorted({as_in_messages(w) for w in words if w}, key=len, reverse=True)
@@ -75,6 +75,10 @@ class Words:
             else:
                 body = re.escape(word[0]) + self._INSERTED + re.escape(word[1:])
             self._gapped.setdefault(word[:2] if len(word) >= 4 else word[0], []).append((word, re.compile(body)))
+
+    def finditer(self, text: str):
+        """Where the words occur as written (no gapped forms)."""
+        return self._exact.finditer(text) if self._exact else iter(())
 
     def find(self, text: str) -> tuple[str, ...]:
         found = self._exact.findall(text) if self._exact else []
@@ -105,18 +109,17 @@ class ComplaintDetector:
         self._praise = Words(lexicon.praise_words)
         self._trouble = [re.compile(p) for p in lexicon.trouble_patterns]
         self._lasting = _any_of(lexicon.lasting_patterns)
-        # What "要是…" supposes, up to the end of its clause, has not happened ("要是家里起火了找谁"); 主要是 supposes nothing.
+        # What "要是…" supposes has not happened ("要是家里起火了找谁"); 主要是, 只要是 suppose nothing.
         supposing = "|".join(map(re.escape, lexicon.supposing_words)) or "(?!)"
-        self._supposed = re.compile(f"(?<!主)(?:{supposing})[^,.!?;，。！？；\\s]*")
-        # A simile is no report of what it names: 屋里跟着了火一样, 黄得跟茶一样.
-        self._simile = re.compile(r"(?:跟|像|好像|就像)[^,.!?;，。！？；\s]{1,8}(?<!不)一样")
+        # It ends at a punctuation mark or a space, or where the consequence starts (就, 我, 找, 怎么 …).
+        self._supposed = re.compile(f"(?<![主只])(?:{supposing})[^,.!?;，。！？；\\s]{{2,16}}?(?=[,.!?;，。！？；\\s]|就|的话|那|我|怎么|找|该|$)")
         # A problem said not to have happened ("还好我们家没进水") or only announced ("说要停水") is none: such phrases
         # are taken out before reading.
         stated = {as_in_messages(w) for c in lexicon.categories for w in c.problems}
         stated |= {as_in_messages(w) for w in lexicon.problem_words}
         stated = sorted((w for w in stated if w and w[0] not in "不没未无别"), key=len, reverse=True)
-        # 没积水, and what one means to avoid: 不想搞成违建, 以免着火, 防诈骗.
-        self._denied = re.compile(f"(?:没有|没|未|不想|以免|免得|避免|防止|防)(?:再|被|搞成|弄成|变成)?(?:{'|'.join(map(re.escape, stated))})")
+        # 没积水, and what one means to avoid: 不想搞成违建, 以免着火.
+        self._denied = re.compile(f"(?:没有|没|未|不想|以免|免得|避免|防止)(?:再|被|搞成|弄成|变成)?(?:{'|'.join(map(re.escape, stated))})")
         self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening
 
     @staticmethod
@@ -124,6 +127,16 @@ class ComplaintDetector:
         """"幸好没进水" is no trouble, but "物业说没积水" reports someone's claim, which the resident disputes."""
         before = denial.string[max(0, denial.start() - 4): denial.start()]
         return denial.group(0) if "说" in before else ","
+
+    def _content(self, text: str) -> bool:
+        """Praise or trouble over and done with, with no new trouble told after it ("路灯修好了，但是井盖又没了" is
+        a report) and not someone's claim ("物业说修好了")."""
+        found = [m for m in self._praise.finditer(text) if "说" not in text[max(0, m.start() - 4): m.start()]
+                 and "讲" not in text[max(0, m.start() - 4): m.start()]]
+        if not found:
+            return False
+        after = text[found[-1].end():]
+        return not (self._signs_in(after) or any(problems.find(after) for _, problems, _, _ in self._categories))
 
     def _object_weight(self, word: str) -> float:
         weight = min(len(word), 4)
@@ -134,7 +147,7 @@ class ComplaintDetector:
                                                                   for m in p.finditer(text))))
 
     def assess(self, text: str, is_question: bool = False, raw: str = "") -> ComplaintSignal:
-        text = self._planned.sub(",", self._denied.sub(self._unless_reported, self._supposed.sub(",", self._simile.sub(",", text))))
+        text = self._planned.sub(",", self._denied.sub(self._unless_reported, self._supposed.sub(",", text)))
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []
@@ -182,7 +195,7 @@ class ComplaintDetector:
         score = min(score, 100.0)
         if self._notice.find(text):
             score += NOTICE
-        if self._praise.find(text):
+        if self._content(text):
             score += PRAISE
         if not trouble and not (all_objects and places):
             score = 0.0

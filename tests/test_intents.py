@@ -275,13 +275,16 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("后面空地上的草长得老高了，都没人割", "sanitation"),
     ("楼上天天晚上拖椅子，吵得睡不着", "noise"),                            # 椅子 is no broken bench here
     ("外墙裂了好大一条缝，一下雨就往下掉渣", "safety_hazard"),              # five characters inside 裂…缝
-    ("楼下烧烤店的烟熏得我屋里跟着了火一样", "cooking_fumes"),              # a simile names no fire
     ("消防通道被几辆车霸着，消防车都进不来", "safety_hazard"),
     ("六楼一到晚上水就上不来，澡都洗不成", "utilities"),
     ("不动产证的事等了六年了，一点消息都没有", "housing"),                   # waiting for years
     ("补偿款说好年底前付清，现在只到了一半", "housing"),
     ("单元门口一股煤气味，要不要喊人来看看", "utilities"),                   # asks for someone to come
     ("两家为了车位吵了好几天，今天都动手了，能不能派个人来调解", "other"),
+    # contentment about one thing, then trouble with another, or a fix someone only claims
+    ("东门的路灯修好了，可是西门的井盖又没了，晚上好危险", "public_facility"),
+    ("物业群里说电梯已经修好了，根本没修，还是卡在五楼不动", "property_service"),
+    ("如果明天还不来修我就打12345了楼道的灯坏了一个礼拜", "public_facility"),  # 如果… ends where 我就 starts
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -310,6 +313,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "昨天厨房下水道堵了，自己疏通了，现在好了", "刚才燃气灶打不着火，换了电池就好了，虚惊一场",
     "今天谁家在熏腊肉，好香", "社区门口贴了防诈骗的海报，画得挺好", "我老是记不住垃圾分类的颜色",
     "想在院子里搭个花架，要不要报批，不想搞成违建",
+    "等了三年的安置房终于交房了，今天去拿钥匙", "下大雨出不去，在家打扑克", "人行道上停满了共享单车，今天庙会好热闹",
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
@@ -323,6 +327,13 @@ def test_either_or_after_a_verb_is_a_question(understanding):
 @pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
+
+
+@pytest.mark.parametrize("text", ["这个网格员几多好的，有事随叫随到", "按评估价算还是蛮公道的，我们签了",
+                                  "吃了没，今天社区发防汛沙袋", "涨物业费我们这栋坚决不，大家团结起来",
+                                  "万一哪天砸到人就晚了"])
+def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
+    assert not understanding.classify(text, mentioned=False).is_question
 
 
 def test_the_money_of_a_thing_is_its_fee_when_the_knowledge_base_names_that_fee(understanding):
