@@ -35,8 +35,9 @@ PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": con
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
-# "能不能来处理一下" asks someone to act, not whether a rule allows something: its 能不能 is no policy word.
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
+# "能不能来处理一下", "要不要喊人来看" ask someone to act, not whether a rule allows something (unless a word of rules
+# is left besides: "要不要找人来看一下合不合规").
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否|要不要)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,7 @@ class ComplaintDetector:
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
         policy = self._policy.find(_REQUEST.sub("", text) if request else text)
-        is_question = is_question and not request  # "能不能来处理一下" asks for action, not about a rule
+        is_question = is_question and not (request and not policy)  # "能不能来处理一下" asks for action
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
         # A place that can also be what a case is about (阳台, 楼道) is no thing that went wrong by itself ("阳台的花

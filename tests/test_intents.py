@@ -314,6 +314,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "今天谁家在熏腊肉，好香", "社区门口贴了防诈骗的海报，画得挺好", "我老是记不住垃圾分类的颜色",
     "想在院子里搭个花架，要不要报批，不想搞成违建",
     "等了三年的安置房终于交房了，今天去拿钥匙", "下大雨出不去，在家打扑克", "人行道上停满了共享单车，今天庙会好热闹",
+    "空调外机装在公共墙上，要不要找人来看一下合不合规",  # asks about a rule, besides asking for someone
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
