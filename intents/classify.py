@@ -30,6 +30,10 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
 _SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                       r"|(?:万一|要是|说不定|总有|迟早)哪天")  # 万一哪天: someday, no question
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
+# Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
+_SMALL_TALK = re.compile(
+    r"^(?:你|您)(?:好|是谁|叫什么名字|叫什么|叫啥|(?:是|是不是)(?:机器人|真人|人工智能|ai))[吗呢啊呀?]*$"
+    r"|^(?:谢谢|感谢|多谢)(?:你|您|小助手)?[啊了哈]?[,，!！]?(?:上次|刚才|之前)?的?(?:回答|解答|帮助|帮忙)?[了啊哈!！]*$")
 
 
 def _return_free_memory() -> None:
@@ -42,7 +46,7 @@ def _return_free_memory() -> None:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    mention: float = 30.0
+    mention: float = 25.0
     plain: float = 40.0
     suggest: float = 15.0
     margin: float = 5.0
@@ -93,6 +97,8 @@ class Understanding:
         norm = self.normalize(text)
         if not _HAS_WORD.search(norm):
             return Decision("none", 0.0, "no words", text=norm)
+        if _SMALL_TALK.match(norm.replace(" ", "")):
+            return Decision("none", 0.0, "small talk with the bot", text=norm)
         words = self.segmenter.cut(norm)
         found = self.index.search(self.segmenter.content(words), norm)
         if allow is not None:

@@ -354,6 +354,13 @@ def test_an_entry_that_speaks_of_the_subject_by_a_part_of_its_name_still_answers
     assert understanding.classify("临时安置金怎么算", mentioned=True).faq.id == "b-3"  # 安置 of 临时安置费
 
 
+@pytest.mark.parametrize("text", ["你叫什么名字", "你是机器人吗", "谢谢你上次的回答", "您好"])
+def test_small_talk_with_the_bot_gets_no_answer_from_the_knowledge_base(understanding, text):
+    decision = understanding.classify(text, mentioned=True)
+    assert (decision.intent, decision.reason) == ("none", "small talk with the bot")
+    assert understanding.classify("谢谢，物业费的收费标准是怎么定的", mentioned=True).faq.id == "a-1"
+
+
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
     assert not understanding.classify("办证窗口的人爱理不理", mentioned=False).is_question  # no A-not-A question
 
