@@ -158,8 +158,9 @@ class ComplaintDetector:
             all_problems += problems
             all_objects += objects
             named = named or bool(hints)
-            weight = (3 * sum(min(len(w), 4) for w in problems) + sum(self._object_weight(w) for w in objects)
-                      + sum(min(len(w), 4) for w in hints))
+            # A word that states the problem outweighs things named as much (冒充 over 燃气公司 + 管子).
+            weight = (3 * sum(min(len(w), 4) for w in problems) + 0.5 * bool(problems)
+                      + sum(self._object_weight(w) for w in objects) + sum(min(len(w), 4) for w in hints))
             if weight > best[0]:
                 best = (weight, code, problems, objects)
         signs = self._signs_in(text)
