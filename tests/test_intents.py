@@ -285,6 +285,10 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("东门的路灯修好了，可是西门的井盖又没了，晚上好危险", "public_facility"),
     ("物业群里说电梯已经修好了，根本没修，还是卡在五楼不动", "property_service"),
     ("如果明天还不来修我就打12345了楼道的灯坏了一个礼拜", "public_facility"),  # 如果… ends where 我就 starts
+    ("饭馆的排烟管正对着我们三楼窗户，夏天窗户都开不得", "cooking_fumes"),  # dialect X不得: cannot X
+    ("路口那个井盖翻起来一半，晚上看不清", "public_facility"),
+    ("文化广场那几张石凳子垮了两张", "public_facility"),
+    ("后面空地上又起了两间砖房，也没有手续", "illegal_building"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -315,6 +319,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "想在院子里搭个花架，要不要报批，不想搞成违建",
     "等了三年的安置房终于交房了，今天去拿钥匙", "下大雨出不去，在家打扑克", "人行道上停满了共享单车，今天庙会好热闹",
     "空调外机装在公共墙上，要不要找人来看一下合不合规",  # asks about a rule, besides asking for someone
+    "刚才停电是在换变压器，现在已经来电了，大家不用打电话了",
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
