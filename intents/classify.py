@@ -29,6 +29,7 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
 # means someday: none asks the bot.
 _SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                       r"|(?:万一|要是|说不定|总有|迟早)哪天")  # 万一哪天: someday, no question
+_THANKS = re.compile(r"谢谢|感谢|多谢|辛苦")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
@@ -131,7 +132,8 @@ class Understanding:
         threshold = t.mention if mentioned else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
         terse = top.score >= t.terse and len(self.segmenter.content(words)) >= 2 and top.features["unknown"] == 0
-        if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
+        thanks = mentioned and not question and _THANKS.search(norm)  # "…那个事好有用，谢谢哈": thanks, no question
+        if top.score >= threshold and margin >= t.margin and (mentioned or question or terse) and not thanks:
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
             close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))

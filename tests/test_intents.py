@@ -364,6 +364,8 @@ def test_small_talk_with_the_bot_gets_no_answer_from_the_knowledge_base(understa
     decision = understanding.classify(text, mentioned=True)
     assert (decision.intent, decision.reason) == ("none", "small talk with the bot")
     assert understanding.classify("谢谢，物业费的收费标准是怎么定的", mentioned=True).faq.id == "a-1"
+    # thanks that mention an entry's subject, with no question: a greeting, not the answer again
+    assert understanding.classify("上次讲的物业费收费标准那个事好有用，谢谢哈", mentioned=True).intent == "none"
 
 
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
