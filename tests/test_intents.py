@@ -368,6 +368,13 @@ def test_small_talk_with_the_bot_gets_no_answer_from_the_knowledge_base(understa
     assert understanding.classify("上次讲的物业费收费标准那个事好有用，谢谢哈", mentioned=True).intent == "none"
 
 
+def test_a_question_of_how_many_must_agree_is_about_a_rule_even_with_trouble_told():
+    entry = FaqEntry("w-2", "物业", "怎么申请使用维修资金？", ("楼顶漏水能用维修基金修吗",), ("维修资金",), "业主表决。")
+    bot = Understanding([entry], lexicon=LEXICON)
+    decision = bot.classify("楼顶防水层烂了，下雨屋里滴水，想用维修资金修，要多少户签字同意", mentioned=True)
+    assert decision.intent == "faq", decision.reason
+
+
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
     assert not understanding.classify("办证窗口的人爱理不理", mentioned=False).is_question  # no A-not-A question
 
