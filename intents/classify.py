@@ -127,7 +127,8 @@ class Understanding:
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
-            return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {', '.join(self.index.subjects(self.segmenter.content(words)))}", **common)
+            subjects = "、".join(self.index.subjects(self.segmenter.content(words)))
+            return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {subjects}", **common)
         margin = top.score - second
         threshold = t.mention if mentioned else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").

@@ -124,16 +124,19 @@ class ComplaintDetector:
         self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening
 
     @staticmethod
-    def _unless_reported(denial: re.Match) -> str:
-        """"幸好没进水" is no trouble, but "物业说没积水" reports someone's claim, which the resident disputes."""
-        before = denial.string[max(0, denial.start() - 4): denial.start()]
-        return denial.group(0) if "说" in before else ","
+    def _claimed(match: re.Match) -> bool:
+        """"物业说没积水", "物业讲已经修好了": someone's claim, which the resident reports to dispute it."""
+        before = match.string[max(0, match.start() - 4): match.start()]
+        return "说" in before or "讲" in before
+
+    def _unless_reported(self, denial: re.Match) -> str:
+        """"幸好没进水" is no trouble, but "物业说没积水" is a claim the resident disputes."""
+        return denial.group(0) if self._claimed(denial) else ","
 
     def _content(self, text: str) -> bool:
         """Praise or trouble over and done with, with no new trouble told after it ("路灯修好了，但是井盖又没了" is
         a report) and not someone's claim ("物业说修好了")."""
-        found = [m for m in self._praise.finditer(text) if "说" not in text[max(0, m.start() - 4): m.start()]
-                 and "讲" not in text[max(0, m.start() - 4): m.start()]]
+        found = [m for m in self._praise.finditer(text) if not self._claimed(m)]
         if not found:
             return False
         after = text[found[-1].end():]
