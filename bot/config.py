@@ -26,7 +26,7 @@ class Settings:
     web_port: int = _setting(8080, "port of the HTTP server")
     timezone: str = _setting("Asia/Shanghai", "time zone for case numbers, due dates and reports")
     faq_threshold_mention: float = _setting(
-        25.0, "minimum confidence (0-100) to answer a question that @-mentions the bot"
+        30.0, "minimum confidence (0-100) to answer a question that @-mentions the bot"
     )
     faq_threshold_plain: float = _setting(
         40.0, "minimum confidence to answer a plain group message (no @-mention)"

@@ -26,10 +26,12 @@ _QUESTION = re.compile(
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
 # "不知道被谁偷了" says someone did it, "谁有多余的纸箱" asks the neighbours for a thing, "吃了没" greets, "万一哪天"
-# means someday: none asks the bot.
+# means someday, "要不要叫人来看" asks for help: none asks the bot a question.
 _SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
-                      r"|(?:万一|要是|说不定|总有|迟早)哪天")  # 万一哪天: someday, no question
-_THANKS = re.compile(r"谢谢|感谢|多谢|辛苦")
+                      r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
+                      r"|要不要(?:喊|叫|找)人来?(?:看|修|处理)")  # asks for someone to come: a request
+_THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
+                      r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
@@ -47,7 +49,7 @@ def _return_free_memory() -> None:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    mention: float = 25.0
+    mention: float = 30.0
     plain: float = 40.0
     suggest: float = 15.0
     margin: float = 5.0
@@ -126,6 +128,8 @@ class Understanding:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
+        if mentioned and not question and _THANKED.search(norm):  # "上次讲的…好有用，谢谢哈": thanks for a past answer
+            return Decision("none", top.score, "thanks, no question", **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
             subjects = "、".join(self.index.subjects(self.segmenter.content(words)))
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {subjects}", **common)
@@ -133,8 +137,7 @@ class Understanding:
         threshold = t.mention if mentioned else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
         terse = top.score >= t.terse and len(self.segmenter.content(words)) >= 2 and top.features["unknown"] == 0
-        thanks = mentioned and not question and _THANKS.search(norm)  # "…那个事好有用，谢谢哈": thanks, no question
-        if top.score >= threshold and margin >= t.margin and (mentioned or question or terse) and not thanks:
+        if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
             close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))

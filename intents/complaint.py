@@ -35,9 +35,14 @@ PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": con
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
-# "能不能来处理一下", "要不要喊人来看" ask someone to act, not whether a rule allows something (unless a word of rules
-# is left besides: "要不要找人来看一下合不合规").
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否|要不要)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
+# "能不能来处理一下" asks someone to act, not whether a rule allows something (unless a word of rules is left besides:
+# "能不能找人来看一下合不合规").
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
+# "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
+_HELP = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
+# Trouble still going on: contentment elsewhere in the message ("3栋已经来电了") does not end it.
+_ONGOING = re.compile(r"还没|还是没|到现在|至今|一直没|还不")
+_ELSEWHERE = re.compile(r"对面|隔壁|别的|别人|其他|人家")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,7 @@ class Words:
 
     _GAP = "[^,.!?;，。！？；]{0,%d}?"
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
-    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两半整好多个条道根处大长宽深间层栋]{1,5}"  # 裂了好长一条缝, 停了一整天电
+    _INSERTED = "[了过着几次天回趟一二三四五六七八九十两半整好多个条道根处大长宽深间层栋晚夜上]{1,5}"  # 裂了好长一条缝, 停了一整天电
 
     def __init__(self, words, gapped: bool = False):
         words = sorted({as_in_messages(w) for w in words if w}, key=len, reverse=True)
@@ -129,15 +134,20 @@ class ComplaintDetector:
         before = match.string[max(0, match.start() - 4): match.start()]
         return "说" in before or "讲" in before
 
+    @staticmethod
+    def _elsewhere(match: re.Match) -> bool:
+        """"对面小区都已经来电了": fixed for someone else, not for the one who writes."""
+        return bool(_ELSEWHERE.search(match.string[max(0, match.start() - 8): match.start()]))
+
     def _unless_reported(self, denial: re.Match) -> str:
         """"幸好没进水" is no trouble, but "物业说没积水" is a claim the resident disputes."""
         return denial.group(0) if self._claimed(denial) else ","
 
     def _content(self, text: str) -> bool:
         """Praise or trouble over and done with, with no new trouble told after it ("路灯修好了，但是井盖又没了" is
-        a report) and not someone's claim ("物业说修好了")."""
-        found = [m for m in self._praise.finditer(text) if not self._claimed(m)]
-        if not found:
+        a report), none still going on ("我们这栋到现在还没电，3栋已经来电了") and not someone's claim ("物业说修好了")."""
+        found = [m for m in self._praise.finditer(text) if not self._claimed(m) and not self._elsewhere(m)]
+        if not found or _ONGOING.search(text):
             return False
         after = text[found[-1].end():]
         return not (self._signs_in(after) or any(problems.find(after) for _, problems, _, _ in self._categories))
@@ -170,7 +180,7 @@ class ComplaintDetector:
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
-        policy = self._policy.find(_REQUEST.sub("", text) if request else text)
+        policy = self._policy.find(_HELP.sub("", _REQUEST.sub("", text) if request else text))
         is_question = is_question and not (request and not policy)  # "能不能来处理一下" asks for action
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
