@@ -21,6 +21,7 @@ _QUESTION = re.compile(
     r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错)"  # 算同意还是反对; 还是蛮公道 is no choice
     r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
+    r"|好久(?=[能才会可要换交发到办开轮])"  # dialect 好久 = 多久: 好久能交房; but 好久没人管 tells how long
 )
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query

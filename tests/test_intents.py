@@ -338,7 +338,8 @@ def test_either_or_after_a_verb_is_a_question(understanding):
     assert not understanding.classify("停水三天了还是没人管", mentioned=False).is_question
 
 
-@pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了"])
+@pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
+                                  "安置房好久能交房"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
