@@ -327,7 +327,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     # a second review: everyday senses of new words
     "我老公打呼噜震天响", "加班加到像条死狗一样", "小区门口的井盖都翻新了", "新开的花店正对着我们小区门，花好漂亮",
     "旧摩托没手续，上不了牌", "刚加完油手上一股油气", "脚崴了，这几天走不得路，广场舞去不成了",
-    "端午划龙舟，锣鼓震天响，好热闹",
+    "端午划龙舟，锣鼓震天响，好热闹", "楼下哪家在熏腊肉，好香，馋死了", "楼下烧烤店老板讲的笑话，笑死了",
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
