@@ -292,6 +292,8 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("我们5栋到现在还没电，3栋已经来电了", "utilities"),                     # over next door, not here
     ("我们这栋停了一晚上电，对面小区都已经来电了", "utilities"),
     ("东边楼道一股煤气味，要不要叫人来看", "utilities"),                     # asks for someone: a request
+    ("楼上卫生间漏水，渗到我家天花板，墙皮都泡起来了", "utilities"),           # 卫生间 is no hygiene
+    ("一楼那户把门口的绿化带圈进自己院子了", "illegal_building"),
     ("楼顶漏水三个月了，物业讲要几多人签字同意才能动维修资金，拖到现在都没修", "property_service"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
