@@ -33,6 +33,7 @@ _SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:
                       r"|要不要(?:喊|叫|找)人来?(?:看|修|处理)")  # asks for someone to come: a request
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
                       r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
+_ASKS_THE_GROUP = re.compile(r"有没有人(?:晓得|知道|清楚|了解)|谁(?:晓得|知道)|请问一下|问一下|问下|请教一下|各位|哪位")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
@@ -135,7 +136,8 @@ class Understanding:
             subjects = "、".join(self.index.subjects(self.segmenter.content(words)))
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {subjects}", **common)
         margin = top.score - second
-        threshold = t.mention if mentioned else t.plain
+        # "有没有人晓得…", "请问一下各位…": asked of the whole group, as good as addressed to the bot.
+        threshold = t.mention if mentioned or _ASKS_THE_GROUP.search(norm) else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
         terse = top.score >= t.terse and len(self.segmenter.content(words)) >= 2 and top.features["unknown"] == 0
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):

@@ -388,6 +388,14 @@ def test_a_message_of_nothing_but_asking_words_gets_no_answer(text):
     assert decision.intent == "none" and decision.reason.startswith("off topic"), decision.reason
 
 
+def test_a_question_put_to_the_whole_group_needs_no_more_than_a_mention():
+    bot = Understanding(KB, lexicon=LEXICON)
+    text = "周转期间租房的钱按什么给"
+    plain = bot.classify(text, mentioned=False)
+    assert bot.thresholds.mention <= plain.score < bot.thresholds.plain, plain.score  # too unsure for a plain message
+    assert bot.classify("有没有人晓得，" + text, mentioned=False).faq.id == "b-3"
+
+
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
     assert not understanding.classify("办证窗口的人爱理不理", mentioned=False).is_question  # no A-not-A question
 
