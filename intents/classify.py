@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from intents.complaint import ComplaintDetector, ComplaintSignal
+from intents.complaint import HELP_ASKED, ComplaintDetector, ComplaintSignal
 from intents.matcher import Candidate, FaqIndex, with_confidences
 from intents.normalize import Normalizer
 from intents.segment import Segmenter
@@ -18,26 +18,26 @@ _QUESTION = re.compile(
     r"[?？]|吗|呢|么$|(?<![没不])怎么|怎样|什么|如何|哪|多少|(?<![好十这那前了都没])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
-    r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错)"  # 算同意还是反对; 还是蛮公道 is no choice
+    r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|没|一样|照样|老样子|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 交了钱还是不行
     r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
-    r"|好久(?=[能才会可要换交发到办开轮])"  # dialect 好久 = 多久: 好久能交房; but 好久没人管 tells how long
+    r"|好久(?=[能会可要换交发办开轮]|才能|才会|才可以)"  # dialect 好久 = 多久: 好久能交房; not 好久没人管, 好久才来
 )
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
-# "不知道被谁偷了" says someone did it, "谁有多余的纸箱" asks the neighbours for a thing, "吃了没" greets, "万一哪天"
-# means someday, "要不要叫人来看" asks for help: none asks the bot a question.
-_SOMEONE = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
-                      r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
-                      r"|要不要(?:喊|叫|找)人来?(?:看|修|处理)")  # asks for someone to come: a request
+# Shaped like questions, asking the bot nothing: "不知道被谁偷了" says someone did it, "谁有多余的纸箱" asks the
+# neighbours for a thing, "吃了没" greets, "万一哪天" means someday, "要不要叫人来看" asks for help.
+_NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)被谁|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
+                                 r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
+                                 rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
                       r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
-_ASKS_THE_GROUP = re.compile(r"有没有人(?:晓得|知道|清楚|了解)|谁(?:晓得|知道)|请问一下|问一下|问下|请教一下|各位|哪位")
+_ASKS_THE_GROUP = re.compile(r"有没有人(?:晓得|知道|清楚|了解)|谁(?:晓得|知道)|^(?:请问一下|问一下|问下|请教一下|各位|哪位)")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
-    r"^(?:你|您)(?:好|是谁|叫什么名字|叫什么|叫啥|(?:是|是不是)(?:机器人|真人|人工智能|ai))[吗呢啊呀?]*$"
+    r"^(?:你|您)(?:好|是谁|叫什么名字|叫什么|叫啥|(?:是|是不是)(?:机器人|真人|人工智能|ai))[吗呢啊呀?!。]*$"
     r"|^(?:谢谢|感谢|多谢)(?:你|您|小助手)?[啊了哈]?[,，!！]?(?:上次|刚才|之前)?的?(?:回答|解答|帮助|帮忙)?[了啊哈!！]*$")
 
 
@@ -105,16 +105,18 @@ class Understanding:
         if _SMALL_TALK.match(norm.replace(" ", "")):
             return Decision("none", 0.0, "small talk with the bot", text=norm)
         words = self.segmenter.cut(norm)
-        found = self.index.search(self.segmenter.content(words), norm)
+        content = self.segmenter.content(words)
+        found = self.index.search(content, norm)
         if allow is not None:
             found = with_confidences([c for c in found if allow(c.entry.id)])
         candidates = tuple(found)
-        question = bool(_QUESTION.search(_SOMEONE.sub("", norm)) or _QUERY_HEAD.search(norm))
+        question = bool(_QUESTION.search(_NOT_ASKING_THE_BOT.sub("", norm)) or _QUERY_HEAD.search(norm))
         complaint = self.complaints.assess(norm, question, raw=text[:200])
         top = candidates[0] if candidates else None
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
-        on_topic = top is not None and self.index.speaks_of(top.entry, self.segmenter.content(words), norm)
+        subjects = self.index.subjects(content)
+        on_topic = top is not None and bool(subjects) and self.index.speaks_of(top.entry, subjects, norm)
 
         # A question about a rule wins over the problem words it mentions ("私搭的棚子拆迁补不补"), unless it also
         # tells of trouble now ("…停水三天了没人管"); a statement of a problem is a report, however well it matches
@@ -132,14 +134,15 @@ class Understanding:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         if mentioned and not question and _THANKED.search(norm):  # "上次讲的…好有用，谢谢哈": thanks for a past answer
             return Decision("none", top.score, "thanks, no question", **common)
+        if not subjects:  # only words of asking ("小区要办什么手续", "补贴怎么领"): it names nothing to answer about
+            return Decision("none", top.score, "names no subject", **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
-            subjects = "、".join(self.index.subjects(self.segmenter.content(words)))
-            return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {subjects}", **common)
+            return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {'、'.join(subjects)}", **common)
         margin = top.score - second
         # "有没有人晓得…", "请问一下各位…": asked of the whole group, as good as addressed to the bot.
         threshold = t.mention if mentioned or _ASKS_THE_GROUP.search(norm) else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
-        terse = top.score >= t.terse and len(self.segmenter.content(words)) >= 2 and top.features["unknown"] == 0
+        terse = top.score >= t.terse and len(content) >= 2 and top.features["unknown"] == 0
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:

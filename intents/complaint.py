@@ -3,9 +3,9 @@
 Evidence for a report: a word that states a problem (违建, 不亮, 油烟直排 — also with words in between, as in
 "油烟直接朝我家窗户排"), general signs of trouble (坏了, 没人管, 好几天), a thing a case can be about (路灯, 电梯), a
 concrete place (楼下, 3栋, 门口), a message addressed to the grid worker. Evidence against: words of rules and
-procedures (政策, 怎么申请), a question with no problem in it, a question about what to do if something happened
-(要是家里起火了找谁), a problem denied (幸好没进水) or announced for later (说要停水), the form of a notice (【通知】,
-请做好准备).
+procedures (政策, 怎么申请), a question with no problem in it, the form of a notice (【通知】, 请做好准备), contentment
+(修好了, 舒服多了). Not read at all: what is only supposed (要是家里起火了…), denied (幸好没进水), meant to be avoided
+(不想搞成违建) or announced for later (说要停水).
 So "物业费怎么收" stays a question, "电梯坏了三天没人修" becomes a case, and the property company's
 "周五停电检修，请做好准备" is neither.
 """
@@ -39,10 +39,10 @@ _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能找人来看一下合不合规").
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
 # "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
-_HELP = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
+HELP_ASKED = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
 # Trouble still going on: contentment elsewhere in the message ("3栋已经来电了") does not end it.
-_ONGOING = re.compile(r"还没|还是没|到现在|至今|一直没|还不")
-_ELSEWHERE = re.compile(r"对面|隔壁|别的|别人|其他|人家")
+# Contentment about somewhere else ("对面小区已经来电了", "3栋已经来电了") does not end the writer's trouble.
+_ELSEWHERE = re.compile(r"对面|隔壁|别的|别人|其他|[0-9一二三四五六七八九十]+\s*(?:栋|号楼|单元)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,16 +145,16 @@ class ComplaintDetector:
 
     def _content(self, text: str) -> bool:
         """Praise or trouble over and done with, with no new trouble told after it ("路灯修好了，但是井盖又没了" is
-        a report), none still going on ("我们这栋到现在还没电，3栋已经来电了") and not someone's claim ("物业说修好了")."""
+        a report), not somewhere else ("我们这栋到现在还没电，3栋已经来电了") and not someone's claim ("物业说修好了")."""
         found = [m for m in self._praise.finditer(text) if not self._claimed(m) and not self._elsewhere(m)]
-        if not found or _ONGOING.search(text):
-            return False
-        after = text[found[-1].end():]
-        return not (self._signs_in(after) or any(problems.find(after) for _, problems, _, _ in self._categories))
+        return bool(found) and not self._tells_trouble(text[found[-1].end():])
 
     def _object_weight(self, word: str) -> float:
         weight = min(len(word), 4)
         return weight / 2 if word in self._places_set or any(p in word for p in _PLACE_PARTS) else weight
+
+    def _tells_trouble(self, text: str) -> bool:
+        return bool(self._signs_in(text) or any(problems.find(text) for _, problems, _, _ in self._categories))
 
     def _signs_in(self, text: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self._signs.find(text) + tuple(m.group(0) for p in self._trouble
@@ -180,7 +180,7 @@ class ComplaintDetector:
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
-        policy = self._policy.find(_HELP.sub("", _REQUEST.sub("", text) if request else text))
+        policy = self._policy.find(HELP_ASKED.sub("", _REQUEST.sub("", text)))
         is_question = is_question and not (request and not policy)  # "能不能来处理一下" asks for action
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)

@@ -150,17 +150,14 @@ class FaqIndex:
 
         return tuple(dict.fromkeys(w for w in words if len(w) > 1 and not asks(w) and not w.isdigit()))
 
-    def speaks_of(self, entry: FaqEntry, words: tuple[str, ...], text: str = "") -> bool:
-        """Whether the entry speaks of at least one of the message's subjects, in its phrasings or its answer, by the
-        word, a word it stands for, or two characters of it (安置金 ~ 临时安置费). A message with no subject words
-        ("小区怎么申请") is spoken of by none. "残疾人补贴怎么申请" shares only 补贴 and 申请 with "加装电梯补贴怎么申请":
-        the entry speaks of neither of its subjects, and answering it would answer another question."""
-        subjects = self.subjects(words)
-        if not subjects:  # only words of asking ("小区要办什么手续"): it names nothing an entry could speak of
-            return False
+    def speaks_of(self, entry: FaqEntry, subjects: tuple[str, ...], text: str = "") -> bool:
+        """Whether the entry speaks of at least one of a message's `subjects`, in its phrasings or its answer, by the
+        word, a word it stands for, or two characters of it (安置金 ~ 临时安置费). "残疾人补贴怎么申请" shares only
+        补贴 and 申请 with "加装电梯补贴怎么申请": the entry speaks of neither of its subjects, and answering it would
+        answer another question."""
         index = self._positions[entry.id]
-        phrasings = "".join(p.text for p in self.phrasings[index])
-        said = "".join((phrasings, entry.question, *entry.similar, *entry.keywords, entry.answer))
+        said = "\n".join((*(p.text for p in self.phrasings[index]), entry.question, *entry.similar, *entry.keywords,
+                          entry.answer))
         for word in subjects:
             if index in self.postings.get(word, ()) or index in self.answer_postings.get(word, ()):
                 return True

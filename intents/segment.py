@@ -193,7 +193,11 @@ class Segmenter:
         return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
     def _cut(self, text: str) -> tuple[str, ...]:
-        return self.canonical(self._name_fees(self._unglue(self._repair(list(self._raw_cut(text))))))
+        return self.canonical(self._name_fees(self._unglue(self._repair(self._unspell(self._raw_cut(text))))))
+
+    def _unspell(self, words: tuple[str, ...]) -> list[str]:
+        """A knowledge-base word typed in pinyin (pinggu, wuyefei) becomes that word."""
+        return [self._by_spelling.get(w, w) if w.isascii() else w for w in words]
 
     def _name_fees(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """"搬家的钱" is what the knowledge base calls 搬家费, "广告的钱" 广告费: say it so when that word is known."""
@@ -230,7 +234,6 @@ class Segmenter:
         they are not (物业 非是 -> 物业费 是, 争 收 -> 征收). Real words jieba knows are left alone."""
         if not self._by_pinyin:
             return words
-        words = [self._by_spelling.get(w, w) if w.isascii() else w for w in words]
         text = "".join(words)
         ends: dict[int, int] = {}  # word start -> word end
         pos = 0

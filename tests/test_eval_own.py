@@ -40,17 +40,17 @@ WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.06, "kb_b": 0.03, "kb_c": 0.06, "kb_e":
 
 
 @pytest.fixture(scope="module")
-def reports():
+def figures_by_set():
     return {name: eval_figures(DATA / name) for name in FLOORS}
 
 
 @pytest.mark.parametrize(("name", "figure"), [(n, f) for n, floors in FLOORS.items() for f in floors])
-def test_figure_holds_on_our_own_sets(reports, name, figure):
-    figures, failures = reports[name]
+def test_figure_holds_on_our_own_sets(figures_by_set, name, figure):
+    figures, failures = figures_by_set[name]
     assert figures[figure] >= FLOORS[name][figure], f"{name}: {figure} is {figures[figure]:.3f}; failures: {failures}"
 
 
 @pytest.mark.parametrize("name", WRONG_CEILINGS)
-def test_wrong_answers_stay_rare_on_our_own_sets(reports, name):
-    figures, failures = reports[name]
+def test_wrong_answers_stay_rare_on_our_own_sets(figures_by_set, name):
+    figures, failures = figures_by_set[name]
     assert figures["wrong_answer_rate"] <= WRONG_CEILINGS[name], failures

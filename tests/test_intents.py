@@ -330,6 +330,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "我老公打呼噜震天响", "加班加到像条死狗一样", "小区门口的井盖都翻新了", "新开的花店正对着我们小区门，花好漂亮",
     "旧摩托没手续，上不了牌", "刚加完油手上一股油气", "脚崴了，这几天走不得路，广场舞去不成了",
     "端午划龙舟，锣鼓震天响，好热闹", "楼下哪家在熏腊肉，好香，馋死了", "楼下烧烤店老板讲的笑话，笑死了",
+    "之前电梯坏了好几天，现在修好了，还不错", "楼道灯一直没人修，今天终于修好了，谢谢",  # trouble over
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
@@ -347,6 +348,7 @@ def test_dialect_and_mid_message_questions_are_questions(understanding, text):
 
 
 @pytest.mark.parametrize("text", ["这个网格员几多好的，有事随叫随到", "按评估价算还是蛮公道的，我们签了",
+                                  "交了钱还是不行，电梯天天坏", "等了好久才来人修，电梯还是坏的",
                                   "吃了没，今天社区发防汛沙袋", "涨物业费我们这栋坚决不，大家团结起来",
                                   "万一哪天砸到人就晚了"])
 def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
@@ -385,7 +387,7 @@ def test_small_talk_with_the_bot_gets_no_answer_from_the_knowledge_base(understa
 @pytest.mark.parametrize("text", ["小区要办什么手续", "去社区要带么子材料"])
 def test_a_message_of_nothing_but_asking_words_gets_no_answer(text):
     decision = Understanding(read_shipped(), lexicon=LEXICON).classify(text, mentioned=True)
-    assert decision.intent == "none" and decision.reason.startswith("off topic"), decision.reason
+    assert (decision.intent, decision.reason) == ("none", "names no subject")
 
 
 def test_a_question_put_to_the_whole_group_needs_no_more_than_a_mention():
