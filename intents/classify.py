@@ -96,6 +96,11 @@ class Understanding:
         self.index = index
         _return_free_memory()
 
+    def _choices(self, candidates: tuple[Candidate, ...]) -> tuple[FaqEntry, ...]:
+        """Up to three entries close to the best one, to offer as "您是不是想问"."""
+        floor = max(self.thresholds.suggest, candidates[0].score - 12) if candidates else 0.0
+        return tuple(c.entry for c in candidates[:3] if c.score >= floor)
+
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
         t = self.thresholds
@@ -134,8 +139,9 @@ class Understanding:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         if mentioned and not question and _THANKED.search(norm):  # "上次讲的…好有用，谢谢哈": thanks for a past answer
             return Decision("none", top.score, "thanks, no question", **common)
-        if not subjects:  # only words of asking ("小区要办什么手续", "补贴怎么领"): it names nothing to answer about
-            return Decision("none", top.score, "names no subject", **common)
+        if not subjects:  # only words of asking ("补贴怎么领"): which one? An @-mention is offered the likely ones
+            choices = self._choices(candidates) if mentioned else ()
+            return Decision("none", top.score, "names no subject", suggestions=choices, **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {'、'.join(subjects)}", **common)
         margin = top.score - second
@@ -146,7 +152,6 @@ class Understanding:
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
-            close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))
-            return Decision("none", top.score, "unsure: offer choices", suggestions=close, **common)
+            return Decision("none", top.score, "unsure: offer choices", suggestions=self._choices(candidates), **common)
         reason = "not a question" if not (mentioned or question) else f"score {top.score} below {threshold} or margin {margin:.1f}"
         return Decision("none", top.score, reason, **common)

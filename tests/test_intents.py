@@ -386,8 +386,15 @@ def test_small_talk_with_the_bot_gets_no_answer_from_the_knowledge_base(understa
 
 @pytest.mark.parametrize("text", ["小区要办什么手续", "去社区要带么子材料"])
 def test_a_message_of_nothing_but_asking_words_gets_no_answer(text):
-    decision = Understanding(read_shipped(), lexicon=LEXICON).classify(text, mentioned=True)
+    bot = Understanding(read_shipped(), lexicon=LEXICON)
+    decision = bot.classify(text, mentioned=True)
     assert (decision.intent, decision.reason) == ("none", "names no subject")
+    assert not bot.classify(text, mentioned=False).suggestions  # a plain message gets nothing at all
+
+
+def test_an_at_mention_that_names_no_subject_is_offered_choices(understanding):
+    decision = understanding.classify("费用怎么算", mentioned=True)  # which fee?
+    assert decision.reason == "names no subject" and [e.id for e in decision.suggestions][:1] == ["b-3"]
 
 
 def test_a_question_put_to_the_whole_group_needs_no_more_than_a_mention():
