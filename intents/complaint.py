@@ -41,8 +41,6 @@ _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！�
 # "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
 HELP_ASKED = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
 # Trouble still going on: contentment elsewhere in the message ("3栋已经来电了") does not end it.
-# Contentment about somewhere else ("对面小区已经来电了", "3栋已经来电了") does not end the writer's trouble.
-_ELSEWHERE = re.compile(r"对面|隔壁|别的|别人|其他|[0-9一二三四五六七八九十]+\s*(?:栋|号楼|单元)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +123,10 @@ class ComplaintDetector:
         stated |= {as_in_messages(w) for w in lexicon.problem_words}
         stated = sorted((w for w in stated if w and w[0] not in "不没未无别"), key=len, reverse=True)
         # 没积水, and what one means to avoid: 不想搞成违建, 以免着火.
-        self._denied = re.compile(f"(?:没有|没|未|不想|以免|免得|避免|防止)(?:再|被|搞成|弄成|变成)?(?:{'|'.join(map(re.escape, stated))})")
+        denying = "|".join(map(re.escape, sorted(lexicon.denying_words, key=len, reverse=True))) or "(?!)"
+        self._denied = re.compile(f"(?:{denying})(?:再|被|搞成|弄成|变成)?(?:{'|'.join(map(re.escape, stated))})")
+        # Contentment about somewhere else ("对面小区已经来电了", "3栋已经来电了") does not end the writer's trouble.
+        self._other_places = _any_of(lexicon.elsewhere_patterns)
         self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening
 
     @staticmethod
@@ -134,10 +135,9 @@ class ComplaintDetector:
         before = match.string[max(0, match.start() - 4): match.start()]
         return "说" in before or "讲" in before
 
-    @staticmethod
-    def _elsewhere(match: re.Match) -> bool:
+    def _elsewhere(self, match: re.Match) -> bool:
         """"对面小区都已经来电了": fixed for someone else, not for the one who writes."""
-        return bool(_ELSEWHERE.search(match.string[max(0, match.start() - 8): match.start()]))
+        return bool(self._other_places.search(match.string[max(0, match.start() - 8): match.start()]))
 
     def _unless_reported(self, denial: re.Match) -> str:
         """"幸好没进水" is no trouble, but "物业说没积水" is a claim the resident disputes."""

@@ -47,6 +47,8 @@ class Lexicon:
     trouble_patterns: tuple[str, ...] = field(default=())  # regular expressions
     lasting_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble that has gone on
     supposing_words: tuple[str, ...] = field(default=())  # 要是, 如果: what follows has not happened
+    denying_words: tuple[str, ...] = field(default=())  # 没, 以免: the problem word right after them is not told
+    elsewhere_patterns: tuple[str, ...] = field(default=())  # regular expressions: 对面, 3栋 (contentment not ours)
     planned_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble announced, not happening
 
 
@@ -90,8 +92,9 @@ def _words(items) -> tuple[str, ...]:
     return tuple(str(w) for w in items or ())
 
 
-_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns")
-_WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "praise_words", "supposing_words")
+_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns", "elsewhere_patterns")
+_WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "praise_words", "supposing_words",
+              "denying_words")
 
 
 def _list_problems(where: str, key: str, items) -> list[Problem]:
@@ -155,5 +158,7 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         trouble_patterns=_words(spec.get("trouble_patterns")),
         lasting_patterns=_words(spec.get("lasting_patterns")),
         supposing_words=_words(spec.get("supposing_words")),
+        denying_words=_words(spec.get("denying_words")),
+        elsewhere_patterns=_words(spec.get("elsewhere_patterns")),
         planned_patterns=_words(spec.get("planned_patterns")),
     )
