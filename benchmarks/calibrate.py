@@ -1,6 +1,6 @@
 """Fit the matcher's logistic weights on a labelled set, with cross-validation to show how well they carry over.
 
-    python benchmarks/calibrate.py ../shared/eval/dev [--folds 4]
+    python benchmarks/calibrate.py ../shared/eval/dev [--folds 4] [--with-shipped] [--also tests/data/kb_a ...]
 
 Prints cross-validated top-1 accuracy and wrong answers per threshold, and the weights to put in
 intents/matcher.py (WEIGHTS). Only numbers are learned; no phrasing of the set enters the code.
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from intents.classify import Understanding  # noqa: E402
 from intents.matcher import FEATURES  # noqa: E402
-from knowledge.kbfile import read_kb_file  # noqa: E402
+from knowledge.kbfile import read_kb_file, read_shipped  # noqa: E402
 
 
 def rows_for(understanding: Understanding, messages: list[dict]) -> list[list[tuple[np.ndarray, int, str]]]:
@@ -86,7 +86,6 @@ def shipped_rows(understanding_factory) -> list[list[tuple[np.ndarray, int, str]
     """Held-apart data from our own knowledge base: index each entry with half its phrasings, ask with the rest;
     chatter and out-of-scope questions must pick nothing."""
     from knowledge.entry import FaqEntry
-    from knowledge.kbfile import read_shipped
 
     entries = read_shipped()
     kept = [FaqEntry(e.id, e.category, e.question, e.similar[: len(e.similar) // 2], e.keywords, e.answer) for e in entries]
@@ -102,12 +101,18 @@ def main() -> None:
     parser.add_argument("--margin", type=float, default=0.0)
     parser.add_argument("--with-shipped", action="store_true",
                         help="also train on held-apart phrasings of the shipped knowledge base and on chatter")
+    parser.add_argument("--also", nargs="*", default=[], metavar="DIR",
+                        help="also train on these labelled sets (DIR/kb.json, or the shipped knowledge base, and DIR/messages.jsonl)")
     args = parser.parse_args()
     directory = Path(args.dir)
     messages = [json.loads(line) for line in (directory / "messages.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     understanding = Understanding(read_kb_file(directory / "kb.json"))
     per_message = rows_for(understanding, messages)
     extra = shipped_rows(Understanding) if args.with_shipped else []
+    for other in map(Path, args.also):
+        entries = read_kb_file(other / "kb.json") if (other / "kb.json").exists() else read_shipped()
+        lines = (other / "messages.jsonl").read_text(encoding="utf-8").splitlines()
+        extra += rows_for(Understanding(entries), [json.loads(line) for line in lines if line.strip()])
 
     order = list(range(len(messages)))
     random.Random(7).shuffle(order)
