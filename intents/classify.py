@@ -18,10 +18,10 @@ _QUESTION = re.compile(
     r"[?？]|吗|呢|么$|(?<![没不])怎么|怎样|什么|如何|哪|多少|(?<![好十这那前了都没])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
-    r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|没|一样|照样|老样子|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 交了钱还是不行
+    r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
     r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
-    r"|好久(?=[能会可要换交发办开轮]|才能|才会|才可以)"  # dialect 好久 = 多久: 好久能交房; not 好久没人管, 好久才来
+    r"|好久(?=能|会|才能|才会|可以)"  # dialect 好久 = 多久: 好久能交房; not 好久没人管, 好久才来, 等了好久开发商…
 )
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
@@ -33,7 +33,6 @@ _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)�
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
                       r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
-_ASKS_THE_GROUP = re.compile(r"有没有人(?:晓得|知道|清楚|了解)|谁(?:晓得|知道)|^(?:请问一下|问一下|问下|请教一下|各位|哪位)")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
@@ -139,14 +138,12 @@ class Understanding:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         if mentioned and not question and _THANKED.search(norm):  # "上次讲的…好有用，谢谢哈": thanks for a past answer
             return Decision("none", top.score, "thanks, no question", **common)
-        if not subjects:  # only words of asking ("补贴怎么领"): which one? An @-mention is offered the likely ones
-            choices = self._choices(candidates) if mentioned else ()
-            return Decision("none", top.score, "names no subject", suggestions=choices, **common)
+        if not subjects:  # only words of asking ("补贴怎么领", "小区要办什么手续"): about what? Not guessed
+            return Decision("none", top.score, "names no subject", **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {'、'.join(subjects)}", **common)
         margin = top.score - second
-        # "有没有人晓得…", "请问一下各位…": asked of the whole group, as good as addressed to the bot.
-        threshold = t.mention if mentioned or _ASKS_THE_GROUP.search(norm) else t.plain
+        threshold = t.mention if mentioned else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
         terse = top.score >= t.terse and len(content) >= 2 and top.features["unknown"] == 0
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):

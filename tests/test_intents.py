@@ -294,6 +294,11 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("东边楼道一股煤气味，要不要叫人来看", "utilities"),                     # asks for someone: a request
     ("楼上卫生间漏水，渗到我家天花板，墙皮都泡起来了", "utilities"),           # 卫生间 is no hygiene
     ("一楼那户把门口的绿化带圈进自己院子了", "illegal_building"),
+    # a third review: wishes are no fix, and 卫生 without 间 is hygiene
+    ("停电快一天了，盼着马上来电，冰箱里的肉都臭了", "utilities"),
+    ("小区卫生太差了，几个礼拜没人搞", "sanitation"),
+    ("等了好久开发商都不出面，房产证办不下来", "housing"),
+    ("我家到现在还没电，人家都已经来电了", "utilities"),
     ("楼顶漏水三个月了，物业讲要几多人签字同意才能动维修资金，拖到现在都没修", "property_service"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
@@ -331,6 +336,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "旧摩托没手续，上不了牌", "刚加完油手上一股油气", "脚崴了，这几天走不得路，广场舞去不成了",
     "端午划龙舟，锣鼓震天响，好热闹", "楼下哪家在熏腊肉，好香，馋死了", "楼下烧烤店老板讲的笑话，笑死了",
     "之前电梯坏了好几天，现在修好了，还不错", "楼道灯一直没人修，今天终于修好了，谢谢",  # trouble over
+    "电梯坏了三天，今天我们5栋终于修好了，谢谢物业", "我们那栋被圈进征收范围了，好开心", "电梯里有人喷香水，冲死人",
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
@@ -342,13 +348,13 @@ def test_either_or_after_a_verb_is_a_question(understanding):
 
 
 @pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
-                                  "安置房好久能交房"])
+                                  "安置房好久能交房", "拆迁是给房子还是没有房子只给钱"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
 
 @pytest.mark.parametrize("text", ["这个网格员几多好的，有事随叫随到", "按评估价算还是蛮公道的，我们签了",
-                                  "交了钱还是不行，电梯天天坏", "等了好久才来人修，电梯还是坏的",
+                                  "交了钱还是不行，电梯天天坏", "等了好久才来人修，电梯还是坏的", "等了好久开发商都不出面",
                                   "吃了没，今天社区发防汛沙袋", "涨物业费我们这栋坚决不，大家团结起来",
                                   "万一哪天砸到人就晚了"])
 def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
@@ -389,20 +395,8 @@ def test_a_message_of_nothing_but_asking_words_gets_no_answer(text):
     bot = Understanding(read_shipped(), lexicon=LEXICON)
     decision = bot.classify(text, mentioned=True)
     assert (decision.intent, decision.reason) == ("none", "names no subject")
-    assert not bot.classify(text, mentioned=False).suggestions  # a plain message gets nothing at all
+    assert not decision.suggestions  # no guess at which entry it means
 
-
-def test_an_at_mention_that_names_no_subject_is_offered_choices(understanding):
-    decision = understanding.classify("费用怎么算", mentioned=True)  # which fee?
-    assert decision.reason == "names no subject" and [e.id for e in decision.suggestions][:1] == ["b-3"]
-
-
-def test_a_question_put_to_the_whole_group_needs_no_more_than_a_mention():
-    bot = Understanding(KB, lexicon=LEXICON)
-    text = "周转期间租房的钱按什么给"
-    plain = bot.classify(text, mentioned=False)
-    assert bot.thresholds.mention <= plain.score < bot.thresholds.plain, plain.score  # too unsure for a plain message
-    assert bot.classify("有没有人晓得，" + text, mentioned=False).faq.id == "b-3"
 
 
 def test_an_idiom_shaped_like_a_question_asks_nothing(understanding):
