@@ -95,11 +95,6 @@ class Understanding:
         self.index = index
         _return_free_memory()
 
-    def _choices(self, candidates: tuple[Candidate, ...]) -> tuple[FaqEntry, ...]:
-        """Up to three entries close to the best one, to offer as "您是不是想问"."""
-        floor = max(self.thresholds.suggest, candidates[0].score - 12) if candidates else 0.0
-        return tuple(c.entry for c in candidates[:3] if c.score >= floor)
-
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
         t = self.thresholds
@@ -149,6 +144,7 @@ class Understanding:
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
-            return Decision("none", top.score, "unsure: offer choices", suggestions=self._choices(candidates), **common)
+            close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))
+            return Decision("none", top.score, "unsure: offer choices", suggestions=close, **common)
         reason = "not a question" if not (mentioned or question) else f"score {top.score} below {threshold} or margin {margin:.1f}"
         return Decision("none", top.score, reason, **common)

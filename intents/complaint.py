@@ -40,7 +40,6 @@ _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
 # "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
 HELP_ASKED = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
-# Trouble still going on: contentment elsewhere in the message ("3栋已经来电了") does not end it.
 
 
 @dataclass(frozen=True, slots=True)
