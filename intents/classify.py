@@ -37,7 +37,8 @@ _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄�
 # A question that wants something done ("为什么停水三天了没人管", "去哪投诉", "能不能帮忙协调一下") is a report; one that
 # asks how things are ruled ("漏了两年了，要几多户同意才能用维修资金") is answered, however much trouble it tells.
 _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|协调|帮忙|帮帮|帮我|管一管|管管|管不管|有没有人管|没人管|谁来管"
-                           r"|什么时候(?:修|来|处理|解决|弄|搞|恢复|通|好)")
+                           r"|什么时候(?:修|来|处理|解决|弄|搞|恢复|通|好)"
+                           r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法")  # indignation wants it done too
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
@@ -59,8 +60,6 @@ class Thresholds:
     plain: float = 40.0
     suggest: float = 15.0
     margin: float = 5.0
-    alone: float = 25.0  # a question whose best candidate stands alone (margin ≥ alone_margin) is answered from here
-    alone_margin: float = 20.0
     complaint: float = 55.0
     strong: float = 60.0  # a question that matches an entry this well is answered unless it wants something done
     terse: float = 80.0  # a plain message that is no question form (e.g. "加装电梯补贴") is answered only above this
@@ -149,9 +148,7 @@ class Understanding:
         threshold = t.mention if mentioned else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
         terse = top.score >= t.terse and len(content) >= 2 and top.features["unknown"] == 0
-        clear = top.score >= threshold and margin >= t.margin and (mentioned or question or terse)
-        alone = top.score >= t.alone and margin >= t.alone_margin and question
-        if clear or alone:
+        if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
             close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))
