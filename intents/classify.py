@@ -15,7 +15,7 @@ from knowledge.entry import FaqEntry
 from knowledge.lexicon import Lexicon, load_lexicon
 
 _QUESTION = re.compile(
-    r"[?？]|吗|呢|么$|(?<![没不])怎么|怎样|什么|如何|哪|多少|(?<![好十这那前了都没])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
+    r"[?？]|吗|呢|么$|(?<![没不])怎么|怎样|什么|如何|哪|多少|(?<![好十这那前了都没])几[个天时号月年点次]|(?:要|需要|得)几(?:户|家|成|个人)|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
     r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
@@ -37,7 +37,8 @@ _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄�
 # A question that wants something done ("为什么停水三天了没人管", "去哪投诉", "能不能帮忙协调一下") is a report; one that
 # asks how things are ruled ("漏了两年了，要几多户同意才能用维修资金") is answered, however much trouble it tells.
 _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|协调|帮忙|帮帮|帮我|管一管|管管|管不管|有没有人管|没人管|谁来管"
-                           r"|什么时候(?:修|来|处理|解决|弄|搞|恢复|通|好)"
+                           r"|什么时候(?:修|来|处理|解决|弄|搞|恢复|通|好|能|可以|才)|几时|好久(?:能|才)"
+                           r"|没有?人(?:管|收|来|修|清|搬|理)|(?:能|会|可以)?管(?:吗|不[?？]*$|得)|报给谁|上报"
                            r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法")  # indignation wants it done too
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.

@@ -136,7 +136,8 @@ class ComplaintDetector:
 
     def _elsewhere(self, match: re.Match) -> bool:
         """"对面小区都已经来电了": fixed for someone else, not for the one who writes."""
-        return bool(self._other_places.search(match.string[max(0, match.start() - 8): match.start()]))
+        before = re.split(r"[,.!?;，。！？；]", match.string[max(0, match.start() - 8): match.start()])[-1]
+        return bool(self._other_places.search(before))  # in the same clause: "是隔壁在熬中药，虚惊一场" is about us
 
     def _unless_reported(self, denial: re.Match) -> str:
         """"幸好没进水" is no trouble, but "物业说没积水" is a claim the resident disputes."""

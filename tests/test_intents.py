@@ -348,7 +348,8 @@ def test_either_or_after_a_verb_is_a_question(understanding):
 
 
 @pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
-                                  "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届"])
+                                  "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届",
+                                  "楼里要几户同意才能装电梯"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
@@ -356,7 +357,7 @@ def test_dialect_and_mid_message_questions_are_questions(understanding, text):
 @pytest.mark.parametrize("text", ["这个网格员几多好的，有事随叫随到", "按评估价算还是蛮公道的，我们签了",
                                   "交了钱还是不行，电梯天天坏", "等了好久才来人修，电梯还是坏的", "等了好久开发商都不出面",
                                   "吃了没，今天社区发防汛沙袋", "涨物业费我们这栋坚决不，大家团结起来",
-                                  "万一哪天砸到人就晚了", "路灯好久没人修了，一次都没来过"])
+                                  "万一哪天砸到人就晚了", "路灯好久没人修了，一次都没来过", "后山的石头裂开了，下面就是几户人家"])
 def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
     assert not understanding.classify(text, mentioned=False).is_question
 
@@ -407,7 +408,8 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
     assert understanding.classify("物业说没积水，你们自己来车库看看", mentioned=False).intent == "complaint"
 
 
-@pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电",
+@pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电", "刚才停了一下电，还好现在来电了",
+                                  "闻到一股煤气味，原来是隔壁在炖汤，虚惊一场",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
@@ -466,7 +468,8 @@ def test_a_strongly_matched_question_is_answered_unless_it_wants_something_done(
     asked = bot.classify("停水三天了，移交以后水管坏了归哪个修", mentioned=True)
     assert asked.intent == "faq" and asked.complaint.score >= bot.thresholds.complaint
     for text in ("移交以后水管坏了三天没人修，去哪投诉", "电梯坏了一个星期了，物业管不管", "楼顶漏水两年了，为什么维修资金一直用不了",
-                 "移交以后水管坏了三天都没人修，自来水公司是干什么吃的"):
+                 "移交以后水管坏了三天都没人修，自来水公司是干什么吃的", "楼上天天半夜剁东西，吵得睡不着，物业能管吗",
+                 "停水三天了冇得人管，水管坏了找谁修", "积水好深了车开不出去，要报给谁"):
         assert bot.classify(text, mentioned=True).intent == "complaint", text
 
 
