@@ -349,7 +349,7 @@ def test_either_or_after_a_verb_is_a_question(understanding):
 
 @pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
                                   "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届",
-                                  "楼里要几户同意才能装电梯"])
+                                  "楼里要几户同意才能装电梯", "厨余垃圾好久投放", "三供一业是么意思"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
@@ -410,6 +410,8 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
 
 @pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电", "刚才停了一下电，还好现在来电了",
                                   "闻到一股煤气味，原来是隔壁在炖汤，虚惊一场",
+                                  "哪个掉了一把电动车钥匙，在5栋门卫室，快来拿",
+                                  "看新闻说外地有户人家电动车在楼道里充电着火了，大家莫学",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
