@@ -9,6 +9,7 @@ over the shortlist, so two close candidates share the confidence. Its weights ar
 from __future__ import annotations
 
 import math
+import re
 import sys
 from array import array
 from collections import defaultdict
@@ -165,7 +166,8 @@ class FaqIndex:
                 return True
             if any(word[i : i + 2] in said for i in range(len(word) - 1)):
                 return True
-        return False
+        # A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing.
+        return any(re.search(rf"(?<!\d){n}(?!\d)", said) for n in set(re.findall(r"\d{2,}", text)))
 
     def search(self, words: tuple[str, ...], text: str = "") -> list[Candidate]:
         """Candidates for the content words of one message (`text`, normalised, tells what it asks), best first."""

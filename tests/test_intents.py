@@ -479,3 +479,11 @@ def test_a_flood_is_a_flood_by_any_of_its_names():
     flood = FaqEntry("f-1", "防汛", "发洪水了往哪里转移？", ("汛期避险安置点在哪",), ("转移", "避险"), "按网格员指引转移。")
     bot = Understanding([flood, *KB], lexicon=LEXICON)
     assert bot.classify("涨水的时候我们往哪里转移", mentioned=True).faq.id == "f-1"
+
+
+def test_a_number_the_entry_uses_too_is_what_the_message_speaks_of():
+    allowance = FaqEntry("q-1", "养老服务", "高龄津贴怎么申请？", ("老人满80岁每月发的补贴", "高龄补贴去哪里办"),
+                         ("高龄津贴",), "户籍老人满80周岁可以申请，每月发放，带身份证到社区办理。")
+    bot = Understanding([allowance, *KB], lexicon=LEXICON)
+    decision = bot.classify("我娘今年刚满80，每个月发的那笔钱去哪里办", mentioned=True)
+    assert decision.faq is not None and decision.faq.id == "q-1", decision.reason
