@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import lru_cache
 
-MAX_GROUP = 30  # very large groups are loose: skip them
+MAX_GROUP = 8  # larger groups are loose (附近 = 前后 = 左右 = 一带 …): skip them
 
 
 @lru_cache(maxsize=1)

@@ -487,3 +487,11 @@ def test_a_number_the_entry_uses_too_is_what_the_message_speaks_of():
     bot = Understanding([allowance, *KB], lexicon=LEXICON)
     decision = bot.classify("我娘今年刚满80，每个月发的那笔钱去哪里办", mentioned=True)
     assert decision.faq is not None and decision.faq.id == "q-1", decision.reason
+
+
+def test_a_loose_thesaurus_group_does_not_make_a_stand_in():
+    meters = FaqEntry("m-1", "三供一业", "移交后管线维修责任怎么分？", ("电表前后的线归谁管", "水表后面的管子坏了谁修"),
+                      ("维修责任",), "以计量表为界，表前归专业公司，表后归住户。")
+    bot = Understanding([meters, *KB], lexicon=LEXICON)
+    assert "前后" not in bot.index.related("附近")  # 附近 = 前后 = 左右 = 一带 … in 词林: too loose a group
+    assert bot.classify("有冇得人晓得附近哪里修手机靠谱", mentioned=False).intent == "none"
