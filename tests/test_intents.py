@@ -349,7 +349,8 @@ def test_either_or_after_a_verb_is_a_question(understanding):
 
 @pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
                                   "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届",
-                                  "楼里要几户同意才能装电梯", "厨余垃圾好久投放", "三供一业是么意思"])
+                                  "楼里要几户同意才能装电梯", "厨余垃圾好久投放", "三供一业是么意思",
+                                  "产权调换的话过渡费一个月给好多", "换物业要好多户同意"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
@@ -357,7 +358,8 @@ def test_dialect_and_mid_message_questions_are_questions(understanding, text):
 @pytest.mark.parametrize("text", ["这个网格员几多好的，有事随叫随到", "按评估价算还是蛮公道的，我们签了",
                                   "交了钱还是不行，电梯天天坏", "等了好久才来人修，电梯还是坏的", "等了好久开发商都不出面",
                                   "吃了没，今天社区发防汛沙袋", "涨物业费我们这栋坚决不，大家团结起来",
-                                  "万一哪天砸到人就晚了", "路灯好久没人修了，一次都没来过", "后山的石头裂开了，下面就是几户人家"])
+                                  "万一哪天砸到人就晚了", "路灯好久没人修了，一次都没来过", "后山的石头裂开了，下面就是几户人家",
+                                  "小区门口有好多人在跳舞", "搬家那天好多邻居来帮忙"])
 def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
     assert not understanding.classify(text, mentioned=False).is_question
 
@@ -412,6 +414,7 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
                                   "闻到一股煤气味，原来是隔壁在炖汤，虚惊一场",
                                   "哪个掉了一把电动车钥匙，在5栋门卫室，快来拿",
                                   "看新闻说外地有户人家电动车在楼道里充电着火了，大家莫学",
+                                  "我们成立了个广场舞队，欢迎加入，每晚七点在小广场",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
