@@ -166,8 +166,10 @@ class FaqIndex:
                 return True
             if any(word[i : i + 2] in said for i in range(len(word) - 1)):
                 return True
-        # A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing.
-        return any(re.search(rf"(?<!\d){n}(?!\d)", said) for n in set(re.findall(r"\d{2,}", text)))
+        # A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing, with the same unit
+        # when the message gives one: 满45岁 is not 45号文.
+        return any(re.search(rf"(?<!\d){n}(?!\d){re.escape(unit)}", said)
+                   for n, unit in set(re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text)))
 
     def search(self, words: tuple[str, ...], text: str = "") -> list[Candidate]:
         """Candidates for the content words of one message (`text`, normalised, tells what it asks), best first."""

@@ -359,7 +359,8 @@ def test_dialect_and_mid_message_questions_are_questions(understanding, text):
                                   "交了钱还是不行，电梯天天坏", "等了好久才来人修，电梯还是坏的", "等了好久开发商都不出面",
                                   "吃了没，今天社区发防汛沙袋", "涨物业费我们这栋坚决不，大家团结起来",
                                   "万一哪天砸到人就晚了", "路灯好久没人修了，一次都没来过", "后山的石头裂开了，下面就是几户人家",
-                                  "小区门口有好多人在跳舞", "搬家那天好多邻居来帮忙"])
+                                  "小区门口有好多人在跳舞", "搬家那天好多邻居来帮忙", "等了好久换的新水表，读数快得吓人",
+                                  "好久搬的家，到现在过渡费还没发"])
 def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
     assert not understanding.classify(text, mentioned=False).is_question
 
@@ -411,9 +412,6 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
 
 
 @pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电", "刚才停了一下电，还好现在来电了",
-                                  "闻到一股煤气味，原来是隔壁在炖汤，虚惊一场",
-                                  "哪个掉了一把电动车钥匙，在5栋门卫室，快来拿",
-                                  "看新闻说外地有户人家电动车在楼道里充电着火了，大家莫学",
                                   "我们成立了个广场舞队，欢迎加入，每晚七点在小广场",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
@@ -474,14 +472,16 @@ def test_a_strongly_matched_question_is_answered_unless_it_wants_something_done(
     assert asked.intent == "faq" and asked.complaint.score >= bot.thresholds.complaint
     for text in ("移交以后水管坏了三天没人修，去哪投诉", "电梯坏了一个星期了，物业管不管", "楼顶漏水两年了，为什么维修资金一直用不了",
                  "移交以后水管坏了三天都没人修，自来水公司是干什么吃的", "楼上天天半夜剁东西，吵得睡不着，物业能管吗",
-                 "停水三天了冇得人管，水管坏了找谁修", "积水好深了车开不出去，要报给谁"):
+                 "停水三天了冇得人管，水管坏了找谁修", "积水好深了车开不出去，要报给谁",
+                 "电梯坏了三天了，电梯坏了到底找哪个修？", "我们单元的电梯困人了！！！怎么办怎么办",
+                 "旧改施工把我家窗户玻璃砸烂了，到现在没人赔，找哪个反映", "三天两头停电是么意思咯"):
         assert bot.classify(text, mentioned=True).intent == "complaint", text
 
 
 def test_a_flood_is_a_flood_by_any_of_its_names():
     flood = FaqEntry("f-1", "防汛", "发洪水了往哪里转移？", ("汛期避险安置点在哪",), ("转移", "避险"), "按网格员指引转移。")
     bot = Understanding([flood, *KB], lexicon=LEXICON)
-    assert bot.classify("涨水的时候我们往哪里转移", mentioned=True).faq.id == "f-1"
+    assert bot.classify("发大水的时候我们往哪里转移", mentioned=True).faq.id == "f-1"
 
 
 def test_a_number_the_entry_uses_too_is_what_the_message_speaks_of():
@@ -498,3 +498,8 @@ def test_a_loose_thesaurus_group_does_not_make_a_stand_in():
     bot = Understanding([meters, *KB], lexicon=LEXICON)
     assert "前后" not in bot.index.related("附近")  # 附近 = 前后 = 左右 = 一带 … in 词林: too loose a group
     assert bot.classify("有冇得人晓得附近哪里修手机靠谱", mentioned=False).intent == "none"
+
+
+def test_a_shared_number_with_another_unit_is_no_shared_subject():
+    bot = Understanding(read_shipped(), lexicon=LEXICON)
+    assert bot.classify("满45岁失业了有什么政策", mentioned=True).faq is None  # 45岁 is not the 45号文 of 三供一业
