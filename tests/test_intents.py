@@ -257,7 +257,7 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("井盖不知道被谁撬走了，晚上看不见", "public_facility"),                 # 不知道被谁 asks nothing
     ("路边电线垂下来快挨到头了", "safety_hazard"),
     ("邻居家的狗半夜狂叫", "noise"),
-    ("小区里的流浪狗越来越多，昨天追着咬了一个小孩", "other"),             # animals are no 市容秩序 (the code table)
+    ("小区里的流浪狗越来越多，昨天把一个小孩咬伤了，没人管", "other"),           # animals are no 市容秩序 (the code table)
     ("楼上的音响响了一整夜，敲门没人应", "noise"),
     ("小区门口那堵墙往外鼓包了", "safety_hazard"),
     ("垃圾车漏的污水流了一地", "sanitation"),
