@@ -505,3 +505,9 @@ def test_a_loose_thesaurus_group_does_not_make_a_stand_in():
 def test_a_shared_number_with_another_unit_is_no_shared_subject():
     bot = Understanding(read_shipped(), lexicon=LEXICON)
     assert bot.classify("满45岁失业了有什么政策", mentioned=True).faq is None  # 45岁 is not the 45号文 of 三供一业
+
+
+def test_the_group_itself_is_no_subject():
+    bot = Understanding(read_shipped(), lexicon=LEXICON)
+    assert "群里" not in bot.index.subjects(bot.segmenter.content(bot.segmenter.cut("群里的红包怎么领")))
+    assert bot.classify("群里的红包怎么领", mentioned=True).faq is None
