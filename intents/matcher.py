@@ -27,6 +27,7 @@ SHORTLIST = 8
 SOFT = 0.8  # a word matched through a synonym or an abbreviation counts a little less than the word itself
 ANSWER_CHARS = 160
 ANSWER_VOTE = 0.3  # words found only in an entry's answer still point to it, weakly
+_THE_GROUP = frozenset({"群里", "群里面", "这个群", "本群"})
 FEATURES = ("ratio", "pinyin", "partial", "bigram", "tfidf", "query_cover", "phrasing_cover", "keywords",
             "answer_cover", "unknown", "length", "topic")
 # Logistic weights (bias first), fitted on held-apart data by benchmarks/calibrate.py.
@@ -149,7 +150,9 @@ class FaqIndex:
         def asks(word: str) -> bool:  # 收费标准 is 收费 + 标准: asking too
             return word in asking or any(word[:i] in asking and word[i:] in asking for i in range(1, len(word)))
 
-        return tuple(dict.fromkeys(w for w in words if len(w) > 1 and not asks(w) and not w.isdigit()))
+        found = tuple(dict.fromkeys(w for w in words if len(w) > 1 and not asks(w) and not w.isdigit()))
+        # The chat group is where every message is said: what it is about only when nothing else is ("群里怎么报事").
+        return tuple(w for w in found if w not in _THE_GROUP) or found
 
     def speaks_of(self, entry: FaqEntry, subjects: tuple[str, ...], text: str = "") -> bool:
         """Whether the entry speaks of at least one of a message's `subjects`, in its phrasings or its answer, by the

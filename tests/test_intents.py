@@ -351,7 +351,7 @@ def test_either_or_after_a_verb_is_a_question(understanding):
 @pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
                                   "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届",
                                   "楼里要几户同意才能装电梯", "厨余垃圾好久投放", "三供一业是么意思",
-                                  "产权调换的话过渡费一个月给好多", "换物业要好多户同意"])
+                                  "产权调换的话过渡费一个月给好多", "换物业要好多户同意", "我屋里的电费户号是好多啊"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
@@ -360,7 +360,8 @@ def test_dialect_and_mid_message_questions_are_questions(understanding, text):
                                   "交了钱还是不行，电梯天天坏", "等了好久才来人修，电梯还是坏的", "等了好久开发商都不出面",
                                   "吃了没，今天社区发防汛沙袋", "涨物业费我们这栋坚决不，大家团结起来",
                                   "万一哪天砸到人就晚了", "路灯好久没人修了，一次都没来过", "后山的石头裂开了，下面就是几户人家",
-                                  "小区门口有好多人在跳舞", "搬家那天好多邻居来帮忙", "等了好久换的新水表，读数快得吓人",
+                                  "小区门口有好多人在跳舞", "搬家那天好多邻居来帮忙", "我们是好多户一起去的",
+                                  "物业费交好多年了，年年涨", "等了好久换的新水表，读数快得吓人",
                                   "好久搬的家，到现在过渡费还没发"])
 def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
     assert not understanding.classify(text, mentioned=False).is_question
@@ -413,7 +414,7 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
 
 
 @pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电", "刚才停了一下电，还好现在来电了",
-                                  "前几年河边天天有人倒垃圾，现在好多了", "去年车库进水淹了好多车，今年还好",
+                                  "前几年河边天天有人倒垃圾，现在好多了", "上个月停过两次电，现在正常了",
                                   "我们成立了个广场舞队，欢迎加入，每晚七点在小广场",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
@@ -507,7 +508,12 @@ def test_a_shared_number_with_another_unit_is_no_shared_subject():
     assert bot.classify("满45岁失业了有什么政策", mentioned=True).faq is None  # 45岁 is not the 45号文 of 三供一业
 
 
-def test_the_group_itself_is_no_subject():
+def test_the_group_itself_is_a_subject_only_when_nothing_else_is():
     bot = Understanding(read_shipped(), lexicon=LEXICON)
     assert "群里" not in bot.index.subjects(bot.segmenter.content(bot.segmenter.cut("群里的红包怎么领")))
     assert bot.classify("群里的红包怎么领", mentioned=True).faq is None
+    assert bot.classify("在群里怎么报事", mentioned=False).faq.id == "wg-003"  # reporting things in the group
+
+
+def test_new_trouble_after_contentment_or_luck_is_still_a_report(understanding):
+    assert understanding.classify("停了三天水，现在还好有桶装水，可是什么时候恢复供水啊", mentioned=False).intent == "complaint"
