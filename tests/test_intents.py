@@ -259,6 +259,8 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("邻居家的狗半夜狂叫", "noise"),
     ("都几点了楼下还在放音乐，明天还要上班", "noise"),                         # still at it, late at night
     ("晚上十二点了楼上还在剁东西，这让人怎么睡", "noise"),
+    ("后门那个化粪池又冒了，臭水流得满路都是", "sanitation"),
+    ("垃圾桶满得冒出来了，一个礼拜没人收", "sanitation"),
     ("小区里的流浪狗越来越多，昨天把一个小孩咬伤了，没人管", "other"),           # animals are no 市容秩序 (the code table)
     ("楼上的音响响了一整夜，敲门没人应", "noise"),
     ("小区门口那堵墙往外鼓包了", "safety_hazard"),
@@ -335,7 +337,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "空调外机装在公共墙上，要不要找人来看一下合不合规",  # asks about a rule, besides asking for someone
     "刚才停电是在换变压器，现在已经来电了，大家不用打电话了",
     # a second review: everyday senses of new words
-    "我晚上十点还在加班，累死了", "我老公打呼噜震天响", "加班加到像条死狗一样", "小区门口的井盖都翻新了", "新开的花店正对着我们小区门，花好漂亮",
+    "我晚上十点还在加班，累死了", "我家水龙头又冒了点锈水，换了滤芯就好了", "我老公打呼噜震天响", "加班加到像条死狗一样", "小区门口的井盖都翻新了", "新开的花店正对着我们小区门，花好漂亮",
     "旧摩托没手续，上不了牌", "刚加完油手上一股油气", "脚崴了，这几天走不得路，广场舞去不成了",
     "端午划龙舟，锣鼓震天响，好热闹", "楼下哪家在熏腊肉，好香，馋死了", "楼下烧烤店老板讲的笑话，笑死了",
     "之前电梯坏了好几天，现在修好了，还不错", "楼道灯一直没人修，今天终于修好了，谢谢",  # trouble over
