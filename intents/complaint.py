@@ -127,6 +127,8 @@ class ComplaintDetector:
         # Contentment about somewhere else ("对面小区已经来电了", "3栋已经来电了") does not end the writer's trouble.
         self._other_places = _any_of(lexicon.elsewhere_patterns)
         self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening
+        self._news = Words(lexicon.news_words)
+        self._here = _any_of(lexicon.here_patterns)
 
     @staticmethod
     def _claimed(match: re.Match) -> bool:
@@ -147,6 +149,10 @@ class ComplaintDetector:
         a report), not somewhere else ("我们这栋到现在还没电，3栋已经来电了") and not someone's claim ("物业说修好了")."""
         found = [m for m in self._praise.finditer(text) if not self._claimed(m) and not self._elsewhere(m)]
         return bool(found) and not self._tells_trouble(text[found[-1].end():])
+
+    def _passed_on(self, text: str) -> bool:
+        """"看新闻说外地有个小区井盖塌了" passes on news; "新闻上说的化工厂就在我们后面，今天味道好大" reports."""
+        return bool(self._news.find(text)) and not self._here.search(text)
 
     def _object_weight(self, word: str) -> float:
         weight = min(len(word), 4)
@@ -209,7 +215,7 @@ class ComplaintDetector:
             score += QUESTION_NO_SIGN
         # A notice or contentment outweighs any amount of trouble words: taken off the capped score.
         score = min(score, 100.0)
-        if self._notice.find(text):
+        if self._notice.find(text) or self._passed_on(text):
             score += NOTICE
         if self._content(text):
             score += PRAISE

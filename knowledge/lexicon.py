@@ -50,6 +50,8 @@ class Lexicon:
     denying_words: tuple[str, ...] = field(default=())  # 没, 以免: the problem word right after them is not told
     elsewhere_patterns: tuple[str, ...] = field(default=())  # regular expressions: 对面, 3栋 (contentment not ours)
     planned_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble announced, not happening
+    news_words: tuple[str, ...] = field(default=())  # 看新闻, 网上看到: trouble somewhere else, passed on
+    here_patterns: tuple[str, ...] = field(default=())  # regular expressions: 我们, 今天 (the news is about us)
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -92,9 +94,9 @@ def _words(items) -> tuple[str, ...]:
     return tuple(str(w) for w in items or ())
 
 
-_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns", "elsewhere_patterns")
+_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns", "elsewhere_patterns", "here_patterns")
 _WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "praise_words", "supposing_words",
-              "denying_words")
+              "denying_words", "news_words")
 
 
 def _list_problems(where: str, key: str, items) -> list[Problem]:
@@ -161,4 +163,6 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         denying_words=_words(spec.get("denying_words")),
         elsewhere_patterns=_words(spec.get("elsewhere_patterns")),
         planned_patterns=_words(spec.get("planned_patterns")),
+        news_words=_words(spec.get("news_words")),
+        here_patterns=_words(spec.get("here_patterns")),
     )

@@ -259,6 +259,8 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("邻居家的狗半夜狂叫", "noise"),
     ("都几点了楼下还在放音乐，明天还要上班", "noise"),                         # still at it, late at night
     ("晚上十二点了楼上还在剁东西，这让人怎么睡", "noise"),
+    ("都夜里十二点了 广场那边还在放音响 细伢子明天要考试", "noise"),
+    ("看新闻说暴雨要来，我们这下水道还堵着没人修", "sanitation"),                # news, but trouble here
     ("后门那个化粪池又冒了，臭水流得满路都是", "sanitation"),
     ("垃圾桶满得冒出来了，一个礼拜没人收", "sanitation"),
     ("小区里的流浪狗越来越多，昨天把一个小孩咬伤了，没人管", "other"),           # animals are no 市容秩序 (the code table)
@@ -356,7 +358,7 @@ def test_either_or_after_a_verb_is_a_question(understanding):
                                   "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届",
                                   "楼里要几户同意才能装电梯", "厨余垃圾好久投放", "三供一业是么意思",
                                   "产权调换的话过渡费一个月给好多", "换物业要好多户同意", "我屋里的电费户号是好多啊",
-                                  "签了协议好久要搬走"])
+                                  "签了协议好久要搬走", "优待证要么样申请", "三供一业么时候搞得完"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
@@ -421,6 +423,8 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
 @pytest.mark.parametrize("text", ["昨晚那么大的雨，幸好车库没进水", "放心，这次没停电", "刚才停了一下电，还好现在来电了",
                                   "前几年河边天天有人倒垃圾，现在好多了", "上个月停过两次电，现在正常了",
                                   "我们成立了个广场舞队，欢迎加入，每晚七点在小广场",
+                                  "看新闻说外地有户人家电动车在楼道里充电着火了，大家莫学",
+                                  "抖音上看到外地有人冒充燃气公司上门推销，大家注意点",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
