@@ -99,6 +99,7 @@ class Understanding:
         self.segmenter = Segmenter(self.lexicon)
         self.complaints = ComplaintDetector(self.lexicon)
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
+        self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
         self.reload(entries)
 
     def reload(self, entries: list[FaqEntry]) -> None:
@@ -132,6 +133,10 @@ class Understanding:
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
         subjects = self.index.subjects(content)
         on_topic = top is not None and bool(subjects) and self.index.speaks_of(top.entry, subjects, norm)
+        # "业委会委员任期几年" shares 业委会委员 with an entry on who may serve; 任期 is what it asks, and the entry is silent on it.
+        unnamed = [w for w in subjects if w in self.must_name and not self.index.speaks_of(top.entry, (w,), norm)] \
+            if on_topic else []
+        on_topic = on_topic and not unnamed
 
         # A question about a rule wins over the problem words it mentions ("私搭的棚子拆迁补不补"), unless it also
         # tells of trouble now ("…停水三天了没人管"); a statement of a problem is a report, however well it matches
@@ -151,6 +156,8 @@ class Understanding:
             return Decision("none", top.score, "thanks, no question", **common)
         if not subjects:  # only words of asking ("补贴怎么领", "小区要办什么手续"): about what? Not guessed
             return Decision("none", top.score, "names no subject", **common)
+        if unnamed:  # it asks about a thing the entry does not name
+            return Decision("none", top.score, f"off topic: {top.entry.id} does not speak of {'、'.join(unnamed)}", **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {'、'.join(subjects)}", **common)
         margin = top.score - second

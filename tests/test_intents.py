@@ -534,3 +534,15 @@ def test_the_channel_of_paying_is_no_subject():
     bot = Understanding([bills, *KB], lexicon=LEXICON)
     assert bot.classify("医保今年的钱在哪里交，手机上能交不", mentioned=False).faq is None  # 医保 is what it asks about
     assert bot.classify("电费现在能用微信交不", mentioned=False).faq.id == "e-1"
+
+
+def test_an_entry_that_does_not_name_what_is_asked_does_not_answer_it():
+    board = FaqEntry("w-1", "业委会", "什么人可以当业委会委员？", ("业委会委员要什么条件", "谁能选业委会委员"), ("业委会委员",),
+                     "本小区业主，遵纪守法、热心公益，由业主大会选举产生。")
+    bot = Understanding([board, *KB], lexicon=LEXICON)
+    asked = bot.classify("业委会委员一届任期是几年", mentioned=True)
+    assert asked.faq is None and "任期" in asked.reason  # 任期 must be named by the entry that answers it
+    assert bot.classify("业委会委员要满足什么条件", mentioned=True).faq.id == "w-1"
+    named = FaqEntry("w-2", "业委会", "业委会任期几年？", ("业委会多久换届",), ("任期",), "每届任期五年。")
+    assert Understanding([board, named, *KB], lexicon=LEXICON).classify(
+        "业委会委员一届任期是几年", mentioned=True).faq.id == "w-2"
