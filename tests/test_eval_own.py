@@ -6,6 +6,8 @@ knowledge bases.
 - kb_a … kb_l (no kb_d): each a knowledge base of its own (kb.json) with messages written for it by someone who had not
   seen our code or our other data: the nearest thing we have to the held-out set. Lines sharing six characters in
   a row with a dev message were left out.
+- kb_m: questions its knowledge base answers and as many on the same topics that it does not (near misses):
+  the wrong-answer rate there is high (0.17) and is held from growing.
 - reports: reports of trouble and chatter close to it (no FAQ lines), against the shipped knowledge base.
 
 The floors sit just under what the bot measures now; docs/matching.md has the figures of each set's first run,
@@ -45,11 +47,13 @@ FLOORS = {
              "silence_rate": 0.92},
     "kb_l": {"faq_accuracy": 0.85, "complaint_recall": 0.83, "complaint_precision": 0.86, "category_accuracy": 0.95,
              "silence_rate": 0.90},
+    "kb_m": {"faq_accuracy": 0.92, "silence_rate": 0.62},
     "reports": {"complaint_recall": 0.80, "complaint_precision": 0.93, "category_accuracy": 0.86, "silence_rate": 0.95},
 }
 # reports has none: its questions were written without our knowledge base, which answers some of them.
 WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.06, "kb_b": 0.03, "kb_c": 0.06, "kb_e": 0.05, "kb_f": 0.05, "kb_g": 0.02, "kb_h": 0.02,
-                  "kb_i": 0.03, "kb_j": 0.04, "kb_k": 0.02, "kb_l": 0.04}
+                  "kb_i": 0.03, "kb_j": 0.04, "kb_k": 0.02, "kb_l": 0.04,
+                  "kb_m": 0.17}
 
 
 @pytest.fixture(scope="module")
