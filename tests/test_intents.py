@@ -425,6 +425,8 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
                                   "我们成立了个广场舞队，欢迎加入，每晚七点在小广场",
                                   "看新闻说外地有户人家电动车在楼道里充电着火了，大家莫学",
                                   "抖音上看到外地有人冒充燃气公司上门推销，大家注意点",
+                                  "我家那位打呼噜比工地还吵，哈哈", "楼下漏水的水管师傅已经换好了，谢谢",
+                                  "前段时间楼上装修天天吵，现在总算清静了",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
@@ -546,3 +548,7 @@ def test_an_entry_that_does_not_name_what_is_asked_does_not_answer_it():
     named = FaqEntry("w-2", "业委会", "业委会任期几年？", ("业委会多久换届",), ("任期",), "每届任期五年。")
     assert Understanding([board, named, *KB], lexicon=LEXICON).classify(
         "业委会委员一届任期是几年", mentioned=True).faq.id == "w-2"
+
+
+def test_trouble_told_after_a_repair_is_still_a_report(understanding):
+    assert understanding.classify("水表换好了，可是水压还是低得很，洗不了澡", mentioned=False).intent == "complaint"
