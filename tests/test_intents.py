@@ -260,6 +260,9 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("都几点了楼下还在放音乐，明天还要上班", "noise"),                         # still at it, late at night
     ("晚上十二点了楼上还在剁东西，这让人怎么睡", "noise"),
     ("都夜里十二点了 广场那边还在放音响 细伢子明天要考试", "noise"),
+    ("广场舞音响开到十点多，娃娃明天还要考试", "noise"),
+    ("小区里流浪狗越来越多，昨天还追着小孩咬", "other"),
+    ("楼道里不晓得什么东西在发臭，一开门就闻到", "sanitation"),              # 不晓得什么 asks nothing
     ("看新闻说暴雨要来，我们这下水道还堵着没人修", "sanitation"),                # news, but trouble here
     ("后门那个化粪池又冒了，臭水流得满路都是", "sanitation"),
     ("垃圾桶满得冒出来了，一个礼拜没人收", "sanitation"),
