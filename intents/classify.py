@@ -34,7 +34,7 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
 # Shaped like questions, asking the bot nothing: "不知道被谁偷了", "不晓得什么东西在发臭" say something happened, "谁有多余的纸箱" asks the
 # neighbours for a thing, "吃了没" greets, "万一哪天" means someday, "要不要叫人来看" asks for help.
-_NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被谁|什么东西|哪家|哪户|谁家)|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
+_NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被谁|(?:哪家|哪户|谁家)的|什么东西在)|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
