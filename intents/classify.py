@@ -17,7 +17,7 @@ from knowledge.lexicon import Lexicon, load_lexicon
 _QUESTION = re.compile(
     r"[?？]|吗|呢|么$|(?<![没不])怎么|怎样|什么|如何|哪|多少|(?<![好十这那前了都没])几[个天时号月年点次]|能不能|可不可以|是不是|有没有|为什么|为啥"
     r"|(?:要|需要|得)几(?:户|家|成|个人)"  # 要几户同意; but 下面就是几户人家 tells
-    r"|(?<![怎什这那多])么(?:样|时候)"  # dialect 么样 = 怎么样, 么时候 = 什么时候 (the dialect table cannot map them safely)
+    r"|(?<![怎什这那多])么(?:样|时候|意思)"  # dialect 么样 = 怎么样, 么时候 = 什么时候 (the dialect table cannot map them safely)
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
     r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
@@ -133,7 +133,8 @@ class Understanding:
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
         subjects = self.index.subjects(content)
-        on_topic = top is not None and bool(subjects) and self.index.speaks_of(top.entry, subjects, norm)
+        on_topic = top is not None and bool(subjects) and (
+            self.index.speaks_of(top.entry, subjects, norm) or self.index.shares_a_number(top.entry, norm))
         # "业委会委员任期几年" shares 业委会委员 with an entry on who may serve; 任期 is what it asks, and the entry is silent on it.
         unnamed = [w for w in subjects if w in self.must_name and not self.index.speaks_of(top.entry, (w,), norm)] \
             if on_topic else []

@@ -189,8 +189,6 @@ class ComplaintDetector:
         is_question = is_question and not (request and not policy)  # "能不能来处理一下" asks for action
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)
-        if trouble:  # "三天两头停电是么意思" is indignation, no question about what a term means
-            policy = tuple(w for w in policy if w != "什么意思")
         # A place that can also be what a case is about (阳台, 楼道) is no thing that went wrong by itself ("阳台的花
         # 被风吹倒了" tells of a flowerpot), unless the trouble is of a kind a category names ("阳台被楼上漏水泡了").
         things = all_objects if named else [o for o in all_objects if o not in self._places_set]

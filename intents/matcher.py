@@ -160,8 +160,7 @@ class FaqIndex:
         补贴 and 申请 with "加装电梯补贴怎么申请": the entry speaks of neither of its subjects, and answering it would
         answer another question."""
         index = self._positions[entry.id]
-        said = "\n".join((*(p.text for p in self.phrasings[index]), entry.question, *entry.similar, *entry.keywords,
-                          entry.answer))
+        said = self._said(entry)
         for word in subjects:
             if index in self.postings.get(word, ()) or index in self.answer_postings.get(word, ()):
                 return True
@@ -169,10 +168,21 @@ class FaqIndex:
                 return True
             if any(word[i : i + 2] in said for i in range(len(word) - 1)):
                 return True
-        # A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing, with the same unit
-        # when the message gives one: 满45岁 is not 45号文.
-        return any(re.search(rf"(?<!\d){n}(?!\d){re.escape(unit)}", said)
-                   for n, unit in set(re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text)))
+        return False
+
+    def shares_a_number(self, entry: FaqEntry, text: str) -> bool:
+        """A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing, with the same
+        unit when the message gives one: 满45岁 is not 45号文."""
+        numbers = set(re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text))
+        if not numbers:
+            return False
+        said = self._said(entry)
+        return any(re.search(rf"(?<!\d){n}(?!\d){re.escape(unit)}", said) for n, unit in numbers)
+
+    def _said(self, entry: FaqEntry) -> str:
+        index = self._positions[entry.id]
+        return "\n".join((*(p.text for p in self.phrasings[index]), entry.question, *entry.similar, *entry.keywords,
+                          entry.answer))
 
     def search(self, words: tuple[str, ...], text: str = "") -> list[Candidate]:
         """Candidates for the content words of one message (`text`, normalised, tells what it asks), best first."""
