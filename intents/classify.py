@@ -29,6 +29,7 @@ _QUESTION = re.compile(
     r"|投放|交|发|办|拿|到账|领|签|搬|修|换|装|收|通|要(?!不))"  # dialect 好久 = 多久/几时: 好久能交房, 好久换一届, 好久投放;
     # not 好久没人管, 好久才来, 等了好久开发商, 等了好久换的, 好久搬的家, 好久没来一回
 )
+_CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
@@ -101,6 +102,7 @@ class Understanding:
         self.complaints = ComplaintDetector(self.lexicon)
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
         self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
+        self.must_name_if_asked = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name_if_asked)
         self.reload(entries)
 
     def reload(self, entries: list[FaqEntry]) -> None:
@@ -112,6 +114,16 @@ class Understanding:
             raise
         self.index = index
         _return_free_memory()
+
+    def _unnamed(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> list[str]:
+        """What the message asks about that the entry must name and does not: 任期 wherever it is said, 工资 only in
+        the clause that asks ("业委会委员有工资吗", not "以前厂里扣工资，现在电费去哪交")."""
+        names = [w for w in subjects if w in self.must_name]
+        if any(n in w for w in subjects for n in self.must_name_if_asked):
+            asked = {w for clause in _CLAUSE.findall(text) if _QUESTION.search(clause)
+                     for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(clause)))}
+            names += [n for w in subjects if w in asked for n in self.must_name_if_asked if n in w]
+        return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
@@ -136,8 +148,7 @@ class Understanding:
         on_topic = top is not None and bool(subjects) and (
             self.index.speaks_of(top.entry, subjects, norm) or self.index.shares_a_number(top.entry, norm))
         # "业委会委员任期几年" shares 业委会委员 with an entry on who may serve; 任期 is what it asks, and the entry is silent on it.
-        unnamed = [w for w in subjects if w in self.must_name and not self.index.speaks_of(top.entry, (w,), norm)] \
-            if on_topic else []
+        unnamed = self._unnamed(top.entry, subjects, norm) if on_topic else []
         on_topic = on_topic and not unnamed
 
         # A question about a rule wins over the problem words it mentions ("私搭的棚子拆迁补不补"), unless it also

@@ -556,5 +556,21 @@ def test_an_entry_that_does_not_name_what_is_asked_does_not_answer_it():
         "业委会委员一届任期是几年", mentioned=True).faq.id == "w-2"
 
 
+def test_what_the_asking_clause_names_must_be_named_by_the_entry():
+    allowance = FaqEntry("y-1", "养老服务", "高龄津贴怎么申请？", ("80岁以上老人的补贴在哪里办",), ("高龄津贴",),
+                         "年满80周岁的本区户籍老人，带身份证和户口本到社区申请，按月发到社保卡。")
+    bot = Understanding([allowance, *KB], lexicon=LEXICON)
+    asked = bot.classify("我外公的高龄津贴，我做外孙的能帮他代领吗", mentioned=True)
+    assert asked.faq is None and "代领" in asked.reason
+    asked = bot.classify("高龄津贴的存折弄丢了，补办去哪里", mentioned=True)
+    assert asked.faq is None and "补办" in asked.reason
+    # Said by the way, in a clause that asks nothing, it is background.
+    assert bot.classify("我爸退休前单位工资低，他的高龄津贴在哪里申请", mentioned=True).faq.id == "y-1"
+    named = FaqEntry("y-2", "养老服务", "高龄津贴可以让家属领吗？", ("行动不便的老人怎么领津贴",), (),
+                     "老人行动不便的，可由子女持委托书到社区代领。")
+    assert Understanding([allowance, named, *KB], lexicon=LEXICON).classify(
+        "我外公的高龄津贴，我做外孙的能帮他代领吗", mentioned=True).faq.id == "y-2"
+
+
 def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     assert understanding.classify("水表换好了，可是水压还是低得很，洗不了澡", mentioned=False).intent == "complaint"
