@@ -37,7 +37,8 @@ _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能来处理一下" asks someone to act, not whether a rule allows something (unless a word of rules is left besides:
 # "能不能找人来看一下合不合规").
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)")
+_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)"
+                      r"|有没有人来?(?:搞|管|处理|看|修|清理|收拾|弄)(?:一下|一管|下)")  # 有冇得人来搞一下
 # "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
 HELP_ASKED = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
 

@@ -85,7 +85,9 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
     assert understanding.classify("消防通道被电动车堵死了").category == "safety_hazard"
 
 
-@pytest.mark.parametrize("text", ["早上好呀各位", "哈哈哈太好笑了", "收到", "明天一起去公园跳舞吧", "👍👍👍"])
+@pytest.mark.parametrize("text", ["早上好呀各位", "哈哈哈太好笑了", "收到", "明天一起去公园跳舞吧", "👍👍👍",
+                                  "有没有人来帮我搬下家具，请吃饭", "孙子说这也行？我教他用筷子夹花生米",
+                                  "过年那几天鞭炮放得震天响，好热闹", "昨天加班通宵打游戏，今天困死了"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -119,6 +121,11 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("交的安置房跟合同上写的面积对不上，问了好几次没人答复", "housing"),
     ("有个人冒充社区的上门收钱，骗了好几个老人", "other"),
     ("厕所水管一直在漏水，地上全是水", "utilities"),  # a general sign the category also lists decides it
+    ("烧烤店的烟囱冲着我家阳台，晚上满屋子烟味", "cooking_fumes"),
+    ("对面楼那家的狗从来不拴绳，见人就扑", "other"),  # dogs are "other" in the code table
+    ("小区门口的石凳被货车撞断了一条腿", "public_facility"),
+    ("夜里十二点半了楼上音箱还放得咚咚响", "noise"),
+    ("隔壁工地又通宵打桩，一晚上都没睡", "noise"),
 ])
 def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -219,7 +226,9 @@ def test_chatter_that_names_a_problem_word_stays_quiet(understanding):
 
 @pytest.mark.parametrize("text", ["物业一直不接电话", "能不能来人处理一下楼下的垃圾", "电梯坏了三天物业到底管不管",
                                   "楼道里电线乱拉，万一着火了怎么办", "物业乱收费，收费标准也不公示",
-                                  "5单元上午十点就断水了，啥时候能来水"])
+                                  "5单元上午十点就断水了，啥时候能来水", "桥下面那堆烂菜叶都发臭了，有没有人来清理一下",
+                                  "社区健身房的跑步机坏了一个多月，报上去到现在没动静",
+                                  "河边的凉亭被人拆了柱子拿去卖，这也行？"])
 def test_grievances_phrased_as_questions_or_with_rule_words_are_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "complaint"
 
