@@ -102,7 +102,6 @@ class Understanding:
         self.complaints = ComplaintDetector(self.lexicon)
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
         self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
-        self.must_name_if_asked = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name_if_asked)
         self.reload(entries)
 
     def reload(self, entries: list[FaqEntry]) -> None:
@@ -116,13 +115,14 @@ class Understanding:
         _return_free_memory()
 
     def _unnamed(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> list[str]:
-        """What the message asks about that the entry must name and does not: 任期 wherever it is said, 工资 only in
-        the clause that asks ("业委会委员有工资吗", not "以前厂里扣工资，现在电费去哪交")."""
-        names = [w for w in subjects if w in self.must_name]
-        if any(n in w for w in subjects for n in self.must_name_if_asked):
-            asked = {w for clause in _CLAUSE.findall(text) if _QUESTION.search(clause)
-                     for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(clause)))}
-            names += [n for w in subjects if w in asked for n in self.must_name_if_asked if n in w]
+        """What the message asks about that the entry must name (must_name.txt) and does not. Only the clause that
+        asks counts, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
+        does not."""
+        if not any(n in w for w in subjects for n in self.must_name):
+            return []
+        clauses = [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
+        asked = {w for c in clauses for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
+        names = [n for w in subjects if w in asked for n in self.must_name if n in w]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:

@@ -52,8 +52,7 @@ class Lexicon:
     planned_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble announced, not happening
     news_words: tuple[str, ...] = field(default=())  # 看新闻, 网上看到: trouble somewhere else, passed on
     here_patterns: tuple[str, ...] = field(default=())  # regular expressions: 我们, 今天 (the news is about us)
-    must_name: frozenset[str] = field(default=frozenset())  # 社保, 任期: an entry answers of them only by naming them
-    must_name_if_asked: frozenset[str] = field(default=frozenset())  # 工资, 补办: the same, when the question asks of them
+    must_name: frozenset[str] = field(default=frozenset())  # 社保, 工资: asked of, only an entry naming them answers
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -147,7 +146,6 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
     stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)
     asking_words = frozenset(word for parts in _lines(directory / "asking_words.txt") for word in parts)
     must_name = frozenset(word for parts in _lines(directory / "must_name.txt") for word in parts)
-    must_name_if_asked = frozenset(word for parts in _lines(directory / "must_name_if_asked.txt") for word in parts)
     return Lexicon(
         userdict=directory / "userdict.txt",
         synonyms=read_groups(directory / "synonyms.txt"),
@@ -170,5 +168,4 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         news_words=_words(spec.get("news_words")),
         here_patterns=_words(spec.get("here_patterns")),
         must_name=must_name,
-        must_name_if_asked=must_name_if_asked,
     )

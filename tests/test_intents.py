@@ -565,6 +565,12 @@ def test_an_entry_that_does_not_name_what_is_asked_does_not_answer_it():
         "业委会委员一届任期是几年", mentioned=True).faq.id == "w-2"
 
 
+def test_a_thing_to_be_named_counts_only_where_the_question_is(understanding):
+    assert understanding.classify("物业费按什么标准收？新来的租户问我的", mentioned=False).faq.id == "a-1"
+    asked = understanding.classify("物业费按什么标准收，租户也要交吗", mentioned=False)
+    assert asked.faq is None and "租户" in asked.reason
+
+
 def test_what_the_asking_clause_names_must_be_named_by_the_entry():
     allowance = FaqEntry("y-1", "养老服务", "高龄津贴怎么申请？", ("80岁以上老人的补贴在哪里办",), ("高龄津贴",),
                          "年满80周岁的本区户籍老人，带身份证和户口本到社区申请，按月发到社保卡。")
