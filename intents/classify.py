@@ -115,14 +115,14 @@ class Understanding:
         _return_free_memory()
 
     def _unnamed(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> list[str]:
-        """What the message asks about that the entry must name (must_name.txt) and does not. Only the clause that
-        asks counts, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
+        """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
+        ask count, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
         does not."""
-        if not any(n in w for w in subjects for n in self.must_name):
+        if not any(w.endswith(n) for w in subjects for n in self.must_name):  # 装修押金, 开发票; not 工资卡
             return []
         clauses = [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
         asked = {w for c in clauses for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
-        names = [n for w in subjects if w in asked for n in self.must_name if n in w]
+        names = [n for w in subjects if w in asked for n in self.must_name if w.endswith(n)]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:

@@ -87,7 +87,11 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
 
 @pytest.mark.parametrize("text", ["早上好呀各位", "哈哈哈太好笑了", "收到", "明天一起去公园跳舞吧", "👍👍👍",
                                   "有没有人来帮我搬下家具，请吃饭", "孙子说这也行？我教他用筷子夹花生米",
-                                  "过年那几天鞭炮放得震天响，好热闹", "昨天加班通宵打游戏，今天困死了"])
+                                  "过年那几天鞭炮放得震天响，好热闹", "昨天加班通宵打游戏，今天困死了",
+                                  "谢谢楼下张师傅，昨晚半夜帮我把车推出来，真是好人", "团购的土鸡蛋现在还差三箱，要的快报名",
+                                  "谢谢网格员，昨天为我家的事跑了一趟", "婚礼现场音乐震天响，好热闹", "周末一起通宵打麻将啊",
+                                  "女儿面试到现在没消息，好紧张", "半夜两点还打雷，吓死宝宝了",
+                                  "寻狗启事：我家泰迪没拴绳跑丢了，看到的联系我"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -126,6 +130,7 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("小区门口的石凳被货车撞断了一条腿", "public_facility"),
     ("夜里十二点半了楼上音箱还放得咚咚响", "noise"),
     ("隔壁工地又通宵打桩，一晚上都没睡", "noise"),
+    ("早餐店把蒸笼摆到人行道上，走路都要绕", "city_order"),
 ])
 def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -569,6 +574,13 @@ def test_a_thing_to_be_named_counts_only_where_the_question_is(understanding):
     assert understanding.classify("物业费按什么标准收？新来的租户问我的", mentioned=False).faq.id == "a-1"
     asked = understanding.classify("物业费按什么标准收，租户也要交吗", mentioned=False)
     assert asked.faq is None and "租户" in asked.reason
+
+
+@pytest.mark.parametrize(("text", "faq_id"), [
+    ("过渡费是按月发还是一次性发，能打到我工资卡上吗", "b-3"),  # 工资卡 is no question about pay
+])
+def test_a_word_that_only_begins_with_a_thing_to_be_named_is_not_it(understanding, text, faq_id):
+    assert understanding.classify(text, mentioned=True).faq.id == faq_id
 
 
 def test_what_the_asking_clause_names_must_be_named_by_the_entry():
