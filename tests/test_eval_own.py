@@ -3,11 +3,12 @@
 knowledge bases.
 
 - own: messages against the shipped knowledge base.
-- kb_a … kb_l (no kb_d): each a knowledge base of its own (kb.json) with messages written for it by someone who had not
+- kb_a … kb_l, kb_n … kb_r (no kb_d): each a knowledge base of its own (kb.json) with messages written for it by someone who had not
   seen our code or our other data: the nearest thing we have to the held-out set. Lines sharing six characters in
   a row with a dev message were left out.
 - kb_m: questions its knowledge base answers and as many on the same topics that it does not (near misses):
-  the wrong-answer rate there is high (0.17) and is held from growing.
+  the wrong-answer rate there is high (0.17 before must_name.txt covered pay, balances, replacing lost papers …; 0.08
+  now) and is held from growing. kb_n … kb_r have near misses of the same kind.
 - reports: reports of trouble and chatter close to it (no FAQ lines), against the shipped knowledge base.
 
 The floors sit just under what the bot measures now; docs/matching.md has the figures of each set's first run,
@@ -47,13 +48,23 @@ FLOORS = {
              "silence_rate": 0.92},
     "kb_l": {"faq_accuracy": 0.85, "complaint_recall": 0.83, "complaint_precision": 0.86, "category_accuracy": 0.95,
              "silence_rate": 0.90},
-    "kb_m": {"faq_accuracy": 0.92, "silence_rate": 0.62},
+    "kb_m": {"faq_accuracy": 0.92, "silence_rate": 0.80},
+    "kb_n": {"faq_accuracy": 0.54, "complaint_recall": 0.87, "complaint_precision": 0.89, "category_accuracy": 0.85,
+             "silence_rate": 0.94},
+    "kb_o": {"faq_accuracy": 0.70, "complaint_recall": 0.81, "complaint_precision": 0.88, "category_accuracy": 0.65,
+             "silence_rate": 0.93},
+    "kb_p": {"faq_accuracy": 0.85, "complaint_recall": 0.86, "complaint_precision": 0.94, "category_accuracy": 0.75,
+             "silence_rate": 0.93},
+    "kb_q": {"faq_accuracy": 0.75, "complaint_recall": 0.80, "complaint_precision": 0.93, "category_accuracy": 0.80,
+             "silence_rate": 0.90},
+    "kb_r": {"faq_accuracy": 0.65, "complaint_recall": 0.79, "complaint_precision": 0.90, "category_accuracy": 0.90,
+             "silence_rate": 0.87},
     "reports": {"complaint_recall": 0.80, "complaint_precision": 0.93, "category_accuracy": 0.86, "silence_rate": 0.95},
 }
 # reports has none: its questions were written without our knowledge base, which answers some of them.
 WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.06, "kb_b": 0.03, "kb_c": 0.06, "kb_e": 0.05, "kb_f": 0.05, "kb_g": 0.02, "kb_h": 0.02,
                   "kb_i": 0.03, "kb_j": 0.04, "kb_k": 0.02, "kb_l": 0.04,
-                  "kb_m": 0.17}
+                  "kb_m": 0.09, "kb_n": 0.035, "kb_o": 0.05, "kb_p": 0.045, "kb_q": 0.07, "kb_r": 0.055}
 
 
 @pytest.fixture(scope="module")
