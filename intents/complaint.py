@@ -30,6 +30,7 @@ POLICY = -20.0  # each word of rules and procedures, up to two
 QUESTION_ONLY = -10.0  # a question with no problem word in it
 QUESTION_NO_SIGN = -20.0  # a question with a problem word but no sign that it is happening ("下午三点停电吗")
 NOTICE = -60.0
+DECISIVE = 10.0  # the category weight of a thing that settles it (安置房), more than a problem word of another (开裂)
 PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": contentment, even where trouble words appear
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
@@ -103,6 +104,7 @@ class ComplaintDetector:
         # (阳台, 单元门) says less than one that is not: weigh them so.
         generic = set(lexicon.problem_words)
         self._places_set = set(lexicon.place_words)
+        self._decisive = {w for c in lexicon.categories for w in c.decisive}
         # A general sign that a category also lists (漏水 for utilities) hints at that category like an object does.
         self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True), Words(c.objects),
                              Words([w for w in c.problems if w in generic])) for c in lexicon.categories]
@@ -156,6 +158,8 @@ class ComplaintDetector:
         return bool(self._news.find(text)) and not self._here.search(text)
 
     def _object_weight(self, word: str) -> float:
+        if word in self._decisive:
+            return DECISIVE
         weight = min(len(word), 4)
         return weight / 2 if word in self._places_set or any(p in word for p in _PLACE_PARTS) else weight
 

@@ -22,6 +22,7 @@ class Category:
     label: str
     objects: tuple[str, ...]  # what a problem of this kind is about: 路灯, 井盖, 油烟
     problems: tuple[str, ...]  # words that by themselves state such a problem: 不亮, 油烟直排
+    decisive: tuple[str, ...] = ()  # things that settle the category when named: a crack in a 安置房 is a housing dispute
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def _read_categories(path: Path) -> dict:
     if not isinstance(spec, dict) or not isinstance(spec.get("categories"), dict) or not all(
             isinstance(body, dict) for body in spec["categories"].values()):
         raise InvalidFile(str(path), message=f"{path}：缺少 categories（每个类别代码下写 label、objects、problems）")
-    problems = [p for code, body in spec["categories"].items() for key in ("objects", "problems")
+    problems = [p for code, body in spec["categories"].items() for key in ("objects", "problems", "decisive")
                 for p in _list_problems(f"类别 {code}", key, body.get(key))]
     problems += [p for key in (*_WORD_KEYS, *_PATTERN_KEYS) for p in _list_problems("词表", key, spec.get(key))]
     if not problems:
@@ -140,7 +141,8 @@ def _read_categories(path: Path) -> dict:
 def load_lexicon(directory: Path = HERE) -> Lexicon:
     spec = _read_categories(directory / "categories.yaml")
     categories = tuple(
-        Category(code, str(body.get("label") or code), _words(body.get("objects")), _words(body.get("problems")))
+        Category(code, str(body.get("label") or code), _words(body.get("objects")) + _words(body.get("decisive")),
+                 _words(body.get("problems")), _words(body.get("decisive")))
         for code, body in spec["categories"].items()
     )
     stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)

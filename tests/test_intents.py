@@ -131,6 +131,8 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("夜里十二点半了楼上音箱还放得咚咚响", "noise"),
     ("隔壁工地又通宵打桩，一晚上都没睡", "noise"),
     ("早餐店把蒸笼摆到人行道上，走路都要绕", "city_order"),
+    ("回迁房才住两年，厨房墙上裂了好几道缝，开发商不理", "housing"),  # a defect of the resettlement flat itself
+    ("安置小区门口的路灯坏了一个月", "public_facility"),  # the estate is only where it is
 ])
 def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
