@@ -135,6 +135,7 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("安置小区门口的路灯坏了一个月", "public_facility"),  # the estate is only where it is
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
+    ("晚上的保安从来不巡逻，上个月停在楼下的电动车被人偷了", "property_service"),
 ])
 def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
