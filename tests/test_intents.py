@@ -136,6 +136,8 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
     ("晚上的保安从来不巡逻，上个月停在楼下的电动车被人偷了", "property_service"),
+    ("物业说不交停车费就不给开门禁，老人进不了门，这合理吗", "property_service"),  # indignation, no question
+    ("物业把楼下的草坪铺成车位收钱，也没问过业主", "property_service"),
 ])
 def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -573,6 +575,10 @@ def test_an_entry_that_does_not_name_what_is_asked_does_not_answer_it():
     named = FaqEntry("w-2", "业委会", "业委会任期几年？", ("业委会多久换届",), ("任期",), "每届任期五年。")
     assert Understanding([board, named, *KB], lexicon=LEXICON).classify(
         "业委会委员一届任期是几年", mentioned=True).faq.id == "w-2"
+
+
+def test_a_rule_questioned_with_indignation_is_still_answered(understanding):
+    assert understanding.classify("物业费按建筑面积收，这合理吗", mentioned=False).faq.id == "a-1"
 
 
 def test_a_thing_to_be_named_counts_only_where_the_question_is(understanding):
