@@ -64,6 +64,10 @@ def test_typos_homophones_and_synonyms_still_match(understanding, text, faq_id):
     assert decision.intent == "faq" and decision.faq.id == faq_id, decision
 
 
+def test_residents_words_for_an_objection_name_it(understanding):
+    assert "异议" in understanding.segmenter.cut("评估价太低，去哪里申诉")  # 申诉 is what entries call 异议
+
+
 @pytest.mark.parametrize(("text", "faq_id"), [
     ("征收补偿款几时能到账", "b-2"),
     ("征收的时候临时安置费怎么给", "b-3"),
