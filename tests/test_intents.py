@@ -385,7 +385,7 @@ def test_either_or_after_a_verb_is_a_question(understanding):
     assert not understanding.classify("停水三天了还是没人管", mentioned=False).is_question
 
 
-@pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
+@pytest.mark.parametrize("text", ["高龄补贴要几多岁才有", "厨余垃圾要分几种，老是分不清", "活动室能借不 我们有十几个人", "这个月电费交了没，我忘了",
                                   "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届",
                                   "楼里要几户同意才能装电梯", "厨余垃圾好久投放", "三供一业是么意思",
                                   "产权调换的话过渡费一个月给好多", "换物业要好多户同意", "我屋里的电费户号是好多啊",
