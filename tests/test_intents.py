@@ -95,7 +95,8 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
                                   "谢谢楼下张师傅，昨晚半夜帮我把车推出来，真是好人", "团购的土鸡蛋现在还差三箱，要的快报名",
                                   "谢谢网格员，昨天为我家的事跑了一趟", "婚礼现场音乐震天响，好热闹", "周末一起通宵打麻将啊",
                                   "女儿面试到现在没消息，好紧张", "半夜两点还打雷，吓死宝宝了",
-                                  "寻狗启事：我家泰迪没拴绳跑丢了，看到的联系我"])
+                                  "寻狗启事：我家泰迪没拴绳跑丢了，看到的联系我", "刷抖音看到外地有个小区电梯掉下来了，好吓人",
+                                  "我们合唱队还缺人，欢迎大家来玩，每周三下午在活动室", "前天停气那次处理得挺快的，两个钟头就通了"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
