@@ -31,6 +31,16 @@ QUESTION_ONLY = -10.0  # a question with no problem word in it
 QUESTION_NO_SIGN = -20.0  # a question with a problem word but no sign that it is happening ("下午三点停电吗")
 NOTICE = -60.0
 DECISIVE = 10.0  # the category weight of a thing that settles it (安置房), more than a problem word of another (开裂)
+# ... but not where it only says where ("安置房楼上天天装修", "河堤上的路灯不亮") or who was told ("跟保安说了", "确保安全").
+_ONLY_WHERE = re.compile(r"上|边上|步道|下面|底下|旁边|小区|那边|这边|外面|楼上|楼下|门口|附近|隔壁|说|讲|来了")
+_ONLY_WHO = "跟找问向给确"
+
+
+def _decides(word: str, text: str) -> bool:
+    """Whether `word`, a decisive object, is said as the thing in trouble somewhere in `text`."""
+    return any(not _ONLY_WHERE.match(text, m.end()) and (m.start() == 0 or text[m.start() - 1] not in _ONLY_WHO)
+               for m in re.finditer(re.escape(word), text))
+
 PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": contentment, even where trouble words appear
 
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
@@ -157,8 +167,8 @@ class ComplaintDetector:
         """"看新闻说外地有个小区井盖塌了" passes on news; "新闻上说的化工厂就在我们后面，今天味道好大" reports."""
         return bool(self._news.find(text)) and not self._here.search(text)
 
-    def _object_weight(self, word: str) -> float:
-        if word in self._decisive:
+    def _object_weight(self, word: str, text: str) -> float:
+        if word in self._decisive and _decides(word, text):
             return DECISIVE
         weight = min(len(word), 4)
         return weight / 2 if word in self._places_set or any(p in word for p in _PLACE_PARTS) else weight
@@ -183,7 +193,7 @@ class ComplaintDetector:
             named = named or bool(hints)
             # A word that states the problem outweighs things named as much (冒充 over 燃气公司 + 管子).
             weight = (3 * sum(min(len(w), 4) for w in problems) + 0.5 * bool(problems)
-                      + sum(self._object_weight(w) for w in objects) + sum(min(len(w), 4) for w in hints))
+                      + sum(self._object_weight(w, text) for w in objects) + sum(min(len(w), 4) for w in hints))
             if weight > best[0]:
                 best = (weight, code, problems, objects)
         signs = self._signs_in(text)

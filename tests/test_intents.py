@@ -138,6 +138,9 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("早餐店把蒸笼摆到人行道上，走路都要绕", "city_order"),
     ("回迁房才住两年，厨房墙上裂了好几道缝，开发商不理", "housing"),  # a defect of the resettlement flat itself
     ("安置小区门口的路灯坏了一个月", "public_facility"),  # the estate is only where it is
+    ("还建房楼上天天半夜装修，电钻吵得睡不着", "noise"),  # ... and so is the flat here
+    ("河堤上的路灯一排都不亮", "public_facility"),
+    ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
     ("晚上的保安从来不巡逻，上个月停在楼下的电动车被人偷了", "property_service"),
