@@ -20,7 +20,7 @@ _QUESTION = re.compile(
     r"|(?<![怎什这那多])么(?:样|时候|意思)"  # dialect 么样 = 怎么样, 么时候 = 什么时候 (the dialect table cannot map them safely)
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
-    r"|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
+    r"|到底[^,.;!?，。；！？]{1,10}?还是|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
     r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
     r"|(?:要|给|交|补|赔|收|算|拿|领)好多(?=[钱平块元]|[人户年天个](?!了|的|都|一起)|$|[?？啊呀哦咯噻])|是好多(?=$|[?？啊呀哦咯噻])"
@@ -30,6 +30,7 @@ _QUESTION = re.compile(
     # not 好久没人管, 好久才来, 等了好久开发商, 等了好久换的, 好久搬的家, 好久没来一回
 )
 _CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
+_CONDITION = re.compile(r"(?:以后|之后|后|的话|了)$")  # a clause that sets up the next one: 老人过世以后，…
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
@@ -121,7 +122,10 @@ class Understanding:
         does not."""
         if not any(w.endswith(n) for w in subjects for n in self.must_name):  # 装修押金, 开发票; not 工资卡
             return []
-        clauses = [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
+        all_clauses = _CLAUSE.findall(text)
+        # The condition a question is put under is asked too: "老人过世以后，多领的要退吗".
+        clauses = [c for i, c in enumerate(all_clauses) if _QUESTION.search(c) or (
+            _CONDITION.search(c) and i + 1 < len(all_clauses) and _QUESTION.search(all_clauses[i + 1]))] or [text]
         asked = {w for c in clauses for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
         names = [n for w in subjects if w in asked for n in self.must_name if w.endswith(n)]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]

@@ -585,6 +585,10 @@ def test_an_entry_that_does_not_name_what_is_asked_does_not_answer_it():
         "业委会委员一届任期是几年", mentioned=True).faq.id == "w-2"
 
 
+def test_a_choice_put_with_daodi_is_a_question(understanding):
+    assert understanding.classify("物业费到底按面积收还是按户收，搞不清", mentioned=False).faq.id == "a-1"
+
+
 def test_a_rule_questioned_with_indignation_is_still_answered(understanding):
     assert understanding.classify("物业费按建筑面积收，这合理吗", mentioned=False).faq.id == "a-1"
 
@@ -610,6 +614,8 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
     assert asked.faq is None and "代领" in asked.reason
     asked = bot.classify("高龄津贴的存折弄丢了，补办去哪里", mentioned=True)
     assert asked.faq is None and "补办" in asked.reason
+    asked = bot.classify("老人过世以后，多领的高龄津贴要退回去吗", mentioned=True)  # the condition of the question
+    assert asked.faq is None and "去世" in asked.reason
     # Said by the way, in a clause that asks nothing, it is background.
     assert bot.classify("我爸退休前单位工资低，他的高龄津贴在哪里申请", mentioned=True).faq.id == "y-1"
     named = FaqEntry("y-2", "养老服务", "高龄津贴可以让家属领吗？", ("行动不便的老人怎么领津贴",), (),
