@@ -96,7 +96,8 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
                                   "谢谢网格员，昨天为我家的事跑了一趟", "婚礼现场音乐震天响，好热闹", "周末一起通宵打麻将啊",
                                   "女儿面试到现在没消息，好紧张", "半夜两点还打雷，吓死宝宝了",
                                   "寻狗启事：我家泰迪没拴绳跑丢了，看到的联系我", "刷抖音看到外地有个小区电梯掉下来了，好吓人",
-                                  "我们合唱队还缺人，欢迎大家来玩，每周三下午在活动室", "前天停气那次处理得挺快的，两个钟头就通了"])
+                                  "我们合唱队还缺人，欢迎大家来玩，每周三下午在活动室", "前天停气那次处理得挺快的，两个钟头就通了",
+                                  "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -140,6 +141,9 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("安置小区门口的路灯坏了一个月", "public_facility"),  # the estate is only where it is
     ("还建房楼上天天半夜装修，电钻吵得睡不着", "noise"),  # ... and so is the flat here
     ("河堤上的路灯一排都不亮", "public_facility"),
+    ("对面工地礼拜天早上六点就开始打桩，还让不让人睡觉了", "noise"),
+    ("换了新燃气表以后灶台一直打不着火，报修等了十来天", "utilities"),
+    ("这两天水管里放出来的水黄黄的，有股怪味", "utilities"),
     ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
