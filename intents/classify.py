@@ -39,7 +39,8 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
 _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被谁|(?:哪家|哪户|谁家)的|什么东西在)|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
-_INDIGNATION = re.compile(r"这样?(?:合理|公平|像话)吗|有这样(?:搞|做|收|干|办)的吗")
+_INDIGNATION = re.compile(r"(?:这样?(?:合理|公平|像话)吗|有这样(?:搞|做|收|干|办)的吗|搞什么名堂|了个寂寞|就不能一次"
+                          r"[^,.;!?，。；！？]{0,6})[?？]*")  # with its question mark: 就不能一次讲清楚？
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
                       r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
 # A question that wants something done ("为什么停水三天了没人管", "去哪投诉", "能不能帮忙协调一下") is a report; one that

@@ -97,7 +97,7 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
                                   "女儿面试到现在没消息，好紧张", "半夜两点还打雷，吓死宝宝了",
                                   "寻狗启事：我家泰迪没拴绳跑丢了，看到的联系我", "刷抖音看到外地有个小区电梯掉下来了，好吓人",
                                   "我们合唱队还缺人，欢迎大家来玩，每周三下午在活动室", "前天停气那次处理得挺快的，两个钟头就通了",
-                                  "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好"])
+                                  "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好", "晚饭把剩菜全倒一起热了吃"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -144,6 +144,8 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("对面工地礼拜天早上六点就开始打桩，还让不让人睡觉了", "noise"),
     ("换了新燃气表以后灶台一直打不着火，报修等了十来天", "utilities"),
     ("这两天水管里放出来的水黄黄的，有股怪味", "utilities"),
+    ("我们在家分好了四样垃圾，垃圾车一来全倒进一个车斗，分了个寂寞", "sanitation"),
+    ("社区盖个章跑了四趟，每次都讲差个东西，就不能一次说清楚？", "other"),
     ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
