@@ -30,7 +30,6 @@ _QUESTION = re.compile(
     # not 好久没人管, 好久才来, 等了好久开发商, 等了好久换的, 好久搬的家, 好久没来一回
 )
 _CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
-_CONDITION = re.compile(r"(?:以后|之后|后|的话|了)$")  # a clause that sets up the next one: 老人过世以后，…
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
@@ -105,6 +104,7 @@ class Understanding:
         self.complaints = ComplaintDetector(self.lexicon)
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
         self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
+        self.must_name_anywhere = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name_anywhere)
         self.reload(entries)
 
     def reload(self, entries: list[FaqEntry]) -> None:
@@ -120,15 +120,14 @@ class Understanding:
     def _unnamed(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> list[str]:
         """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
         ask count, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
-        does not."""
+        does not. Words marked * in the file count wherever they are said."""
         if not any(w.endswith(n) for w in subjects for n in self.must_name):  # 装修押金, 开发票; not 工资卡
             return []
-        all_clauses = _CLAUSE.findall(text)
-        # The condition a question is put under is asked too: "老人过世以后，多领的要退吗".
-        clauses = [c for i, c in enumerate(all_clauses) if _QUESTION.search(c) or (
-            _CONDITION.search(c) and i + 1 < len(all_clauses) and _QUESTION.search(all_clauses[i + 1]))] or [text]
+        clauses = [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
         asked = {w for c in clauses for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
-        names = [n for w in subjects if w in asked for n in self.must_name if w.endswith(n)]
+        # A death or a divorce changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
+        names = [n for w in subjects if w in asked or w in self.must_name_anywhere for n in self.must_name
+                 if w.endswith(n)]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:

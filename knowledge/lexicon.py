@@ -54,6 +54,7 @@ class Lexicon:
     news_words: tuple[str, ...] = field(default=())  # 看新闻, 网上看到: trouble somewhere else, passed on
     here_patterns: tuple[str, ...] = field(default=())  # regular expressions: 我们, 今天 (the news is about us)
     must_name: frozenset[str] = field(default=frozenset())  # 社保, 工资: asked of, only an entry naming them answers
+    must_name_anywhere: frozenset[str] = field(default=frozenset())  # 去世: ... said anywhere in the message
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -147,7 +148,9 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
     )
     stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)
     asking_words = frozenset(word for parts in _lines(directory / "asking_words.txt") for word in parts)
-    must_name = frozenset(word for parts in _lines(directory / "must_name.txt") for word in parts)
+    marked = [word for parts in _lines(directory / "must_name.txt") for word in parts]
+    must_name = frozenset(word.lstrip("*") for word in marked)
+    must_name_anywhere = frozenset(word.lstrip("*") for word in marked if word.startswith("*"))
     return Lexicon(
         userdict=directory / "userdict.txt",
         synonyms=read_groups(directory / "synonyms.txt"),
@@ -170,4 +173,5 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         news_words=_words(spec.get("news_words")),
         here_patterns=_words(spec.get("here_patterns")),
         must_name=must_name,
+        must_name_anywhere=must_name_anywhere,
     )

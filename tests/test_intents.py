@@ -97,7 +97,9 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
                                   "女儿面试到现在没消息，好紧张", "半夜两点还打雷，吓死宝宝了",
                                   "寻狗启事：我家泰迪没拴绳跑丢了，看到的联系我", "刷抖音看到外地有个小区电梯掉下来了，好吓人",
                                   "我们合唱队还缺人，欢迎大家来玩，每周三下午在活动室", "前天停气那次处理得挺快的，两个钟头就通了",
-                                  "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好", "晚饭把剩菜全倒一起热了吃"])
+                                  "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好", "晚饭把剩菜全倒一起热了吃",
+                                  "考完试终于松了一口气", "等了半天才开门，这家早餐店生意太好了",
+                                  "早上7点就开门的那家米粉店好吃", "楼下烧烤店有股香味，馋死我了"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -146,6 +148,8 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("这两天水管里放出来的水黄黄的，有股怪味", "utilities"),
     ("我们在家分好了四样垃圾，垃圾车一来全倒进一个车斗，分了个寂寞", "sanitation"),
     ("社区盖个章跑了四趟，每次都讲差个东西，就不能一次说清楚？", "other"),
+    ("办事大厅说八点半上班，我等到九点多才来人，问个事还爱搭不理", "other"),
+    ("提醒大家，5栋楼道的灯坏了一个星期了，晚上上楼摸黑", "public_facility"),  # a warning that is a report
     ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
@@ -601,6 +605,7 @@ def test_a_rule_questioned_with_indignation_is_still_answered(understanding):
 
 def test_a_thing_to_be_named_counts_only_where_the_question_is(understanding):
     assert understanding.classify("物业费按什么标准收？新来的租户问我的", mentioned=False).faq.id == "a-1"
+    assert understanding.classify("新来的租户问我了，物业费按什么标准收", mentioned=False).faq.id == "a-1"
     asked = understanding.classify("物业费按什么标准收，租户也要交吗", mentioned=False)
     assert asked.faq is None and "租户" in asked.reason
 
@@ -620,7 +625,7 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
     assert asked.faq is None and "代领" in asked.reason
     asked = bot.classify("高龄津贴的存折弄丢了，补办去哪里", mentioned=True)
     assert asked.faq is None and "补办" in asked.reason
-    asked = bot.classify("老人过世以后，多领的高龄津贴要退回去吗", mentioned=True)  # the condition of the question
+    asked = bot.classify("老人过世了，多领的高龄津贴要退回去吗", mentioned=True)  # a death counts wherever it is said
     assert asked.faq is None and "去世" in asked.reason
     # Said by the way, in a clause that asks nothing, it is background.
     assert bot.classify("我爸退休前单位工资低，他的高龄津贴在哪里申请", mentioned=True).faq.id == "y-1"
