@@ -150,6 +150,9 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("社区盖个章跑了四趟，每次都讲差个东西，就不能一次说清楚？", "other"),
     ("办事大厅说八点半上班，我等到九点多才来人，问个事还爱搭不理", "other"),
     ("提醒大家，5栋楼道的灯坏了一个星期了，晚上上楼摸黑", "public_facility"),  # a warning that is a report
+    ("人行道上停满了私家车，推轮椅只能走到马路上", "city_order"),
+    ("烧烤摊的油烟净化器就是个摆设，一晚上没开过", "cooking_fumes"),
+    ("三楼那家把垃圾堆在楼梯口，讲了几次都不听", "sanitation"),
     ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
@@ -627,6 +630,8 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
     assert asked.faq is None and "补办" in asked.reason
     asked = bot.classify("老人过世了，多领的高龄津贴要退回去吗", mentioned=True)  # a death counts wherever it is said
     assert asked.faq is None and "去世" in asked.reason
+    asked = bot.classify("我爸满80岁一年多了才晓得有高龄津贴，以前的能补发吗", mentioned=True)
+    assert asked.faq is None and "补发" in asked.reason
     # Said by the way, in a clause that asks nothing, it is background.
     assert bot.classify("我爸退休前单位工资低，他的高龄津贴在哪里申请", mentioned=True).faq.id == "y-1"
     named = FaqEntry("y-2", "养老服务", "高龄津贴可以让家属领吗？", ("行动不便的老人怎么领津贴",), (),
