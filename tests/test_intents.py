@@ -99,7 +99,8 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
                                   "我们合唱队还缺人，欢迎大家来玩，每周三下午在活动室", "前天停气那次处理得挺快的，两个钟头就通了",
                                   "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好", "晚饭把剩菜全倒一起热了吃",
                                   "考完试终于松了一口气", "等了半天才开门，这家早餐店生意太好了",
-                                  "早上7点就开门的那家米粉店好吃", "楼下烧烤店有股香味，馋死我了"])
+                                  "早上7点就开门的那家米粉店好吃", "楼下烧烤店有股香味，馋死我了",
+                                  "儿子今年过年回不来，在深圳加班"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -153,6 +154,8 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("人行道上停满了私家车，推轮椅只能走到马路上", "city_order"),
     ("烧烤摊的油烟净化器就是个摆设，一晚上没开过", "cooking_fumes"),
     ("三楼那家把垃圾堆在楼梯口，讲了几次都不听", "sanitation"),
+    ("听说要征收，后面那户连夜在屋顶上加盖了一层", "illegal_building"),
+    ("自来水放出来黄澄澄的，一股铁锈味", "utilities"),
     ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
