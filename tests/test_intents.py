@@ -160,7 +160,7 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
     ("晚上的保安从来不巡逻，上个月停在楼下的电动车被人偷了", "property_service"),
-    ("物业说不交停车费就不给开门禁，老人进不了门，这合理吗", "property_service"),  # indignation, no question
+    ("物业说不交停车费就不给办门禁，我妈买菜回来进不去单元门，这合理吗", "property_service"),  # indignation, no question
     ("物业把楼下的草坪铺成车位收钱，也没问过业主", "property_service"),
 ])
 def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
@@ -624,7 +624,7 @@ def test_a_word_that_only_begins_with_a_thing_to_be_named_is_not_it(understandin
 
 
 def test_what_the_asking_clause_names_must_be_named_by_the_entry():
-    allowance = FaqEntry("y-1", "养老服务", "高龄津贴怎么申请？", ("80岁以上老人的补贴在哪里办",), ("高龄津贴",),
+    allowance = FaqEntry("y-1", "养老服务", "高龄津贴在哪里申请？", ("80岁以上老人的补贴在哪里办",), ("高龄津贴",),
                          "年满80周岁的本区户籍老人，带身份证和户口本到社区申请，按月发到社保卡。")
     bot = Understanding([allowance, *KB], lexicon=LEXICON)
     asked = bot.classify("我外公的高龄津贴，我做外孙的能帮他代领吗", mentioned=True)
