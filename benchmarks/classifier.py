@@ -146,9 +146,16 @@ def run(rows: list[tuple[str, str]], eval_dir: Path) -> None:
 
     big_entries = generated_kb(10_000)
     before = rss_mb()
-    started = time.perf_counter()
-    big = Understanding(big_entries, lexicon=small.lexicon)
-    rows.append(("index build, 10,000 entries", f"{time.perf_counter() - started:.2f} s"))
+    # Best of three, like start-up: on a shared two-core machine one build in five runs a second slower for nothing
+    # the code does. The last index stays in memory for the figures below.
+    builds = []
+    for _ in range(3):
+        big = None
+        gc.collect()
+        started = time.perf_counter()
+        big = Understanding(big_entries, lexicon=small.lexicon)
+        builds.append(time.perf_counter() - started)
+    rows.append(("index build, 10,000 entries (best of 3; slowest)", f"{min(builds):.2f} s ({max(builds):.2f} s)"))
     rows.append(("process memory with 10,000 entries loaded (RSS; peak)",
                  f"{rss_mb():.0f} MB (+{rss_mb() - before:.0f} MB for the index); peak {peak_mb():.0f} MB"))
     big_texts = queries(big_entries, 2000)
