@@ -30,19 +30,13 @@ POLICY = -20.0  # each word of rules and procedures, up to two
 QUESTION_ONLY = -10.0  # a question with no problem word in it
 QUESTION_NO_SIGN = -20.0  # a question with a problem word but no sign that it is happening ("下午三点停电吗")
 NOTICE = -60.0
+PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": contentment, even where trouble words appear
 DECISIVE = 10.0  # the category weight of a thing that settles it (安置房), more than a problem word of another (开裂)
-# ... but not where it only says where ("安置房楼上天天装修", "河堤上的路灯不亮") or who was told ("跟保安说了", "确保安全").
+
+# A decisive object does not decide where it only says where ("安置房楼上天天装修", "河堤上的路灯不亮") or who was told
+# ("跟保安说了", "确保安全").
 _ONLY_WHERE = re.compile(r"上|边上|步道|下面|底下|旁边|小区|那边|这边|外面|楼上|楼下|门口|附近|隔壁|说|讲|来了")
 _ONLY_WHO = "跟找问向给确"
-
-
-def _decides(word: str, text: str) -> bool:
-    """Whether `word`, a decisive object, is said as the thing in trouble somewhere in `text`."""
-    return any(not _ONLY_WHERE.match(text, m.end()) and (m.start() == 0 or text[m.start() - 1] not in _ONLY_WHO)
-               for m in re.finditer(re.escape(word), text))
-
-PRAISE = -50.0  # "电梯装好以后舒服多了", "换了电池就好了": contentment, even where trouble words appear
-
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
@@ -106,6 +100,12 @@ class Words:
 def _any_of(patterns) -> re.Pattern:
     """One regular expression for a list of them; an empty list matches nothing."""
     return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
+
+
+def _decides(word: str, text: str) -> bool:
+    """Whether `word`, a decisive object, is said as the thing in trouble somewhere in `text`."""
+    return any(not _ONLY_WHERE.match(text, m.end()) and (m.start() == 0 or text[m.start() - 1] not in _ONLY_WHO)
+               for m in re.finditer(re.escape(word), text))
 
 
 class ComplaintDetector:
