@@ -142,6 +142,7 @@ class ComplaintDetector:
         self._planned = _any_of(lexicon.planned_patterns)  # "说要停水": announced, not happening
         self._news = Words(lexicon.news_words)
         self._here = _any_of(lexicon.here_patterns)
+        self._joke = _any_of(lexicon.joke_patterns)
 
     @staticmethod
     def _claimed(match: re.Match) -> bool:
@@ -228,7 +229,7 @@ class ComplaintDetector:
             score += QUESTION_NO_SIGN
         # A notice or contentment outweighs any amount of trouble words: taken off the capped score.
         score = min(score, 100.0)
-        if self._notice.find(text) or self._passed_on(text):
+        if self._notice.find(text) or self._passed_on(text) or self._joke.search(text):
             score += NOTICE
         if self._content(text):
             score += PRAISE

@@ -53,6 +53,7 @@ class Lexicon:
     planned_patterns: tuple[str, ...] = field(default=())  # regular expressions: trouble announced, not happening
     news_words: tuple[str, ...] = field(default=())  # 看新闻, 网上看到: trouble somewhere else, passed on
     here_patterns: tuple[str, ...] = field(default=())  # regular expressions: 我们, 今天 (the news is about us)
+    joke_patterns: tuple[str, ...] = field(default=())  # regular expressions: 我老公打呼噜才叫噪音，哈哈
     must_name: frozenset[str] = field(default=frozenset())  # 社保, 工资: asked of, only an entry naming them answers
     must_name_anywhere: frozenset[str] = field(default=frozenset())  # 去世: ... said anywhere in the message
 
@@ -97,7 +98,8 @@ def _words(items) -> tuple[str, ...]:
     return tuple(str(w) for w in items or ())
 
 
-_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns", "elsewhere_patterns", "here_patterns")
+_PATTERN_KEYS = ("trouble_patterns", "lasting_patterns", "planned_patterns", "elsewhere_patterns", "here_patterns",
+                 "joke_patterns")
 _WORD_KEYS = ("problem_words", "policy_words", "place_words", "notice_words", "praise_words", "supposing_words",
               "denying_words", "news_words")
 
@@ -172,6 +174,7 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         planned_patterns=_words(spec.get("planned_patterns")),
         news_words=_words(spec.get("news_words")),
         here_patterns=_words(spec.get("here_patterns")),
+        joke_patterns=_words(spec.get("joke_patterns")),
         must_name=must_name,
         must_name_anywhere=must_name_anywhere,
     )

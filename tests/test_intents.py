@@ -100,7 +100,7 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
                                   "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好", "晚饭把剩菜全倒一起热了吃",
                                   "考完试终于松了一口气", "等了半天才开门，这家早餐店生意太好了",
                                   "早上7点就开门的那家米粉店好吃", "楼下烧烤店有股香味，馋死我了",
-                                  "儿子今年过年回不来，在深圳加班"])
+                                  "儿子今年过年回不来，在深圳加班", "我家老头子打鼾比电钻还响，哈哈哈"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -156,6 +156,7 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("三楼那家把垃圾堆在楼梯口，讲了几次都不听", "sanitation"),
     ("听说要征收，后面那户连夜在屋顶上加盖了一层", "illegal_building"),
     ("自来水放出来黄澄澄的，一股铁锈味", "utilities"),
+    ("隔壁的狗叫了一整夜，我老公打呼噜的声音都盖不住", "noise"),  # snoring said, not joked about
     ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
