@@ -117,16 +117,16 @@ class Understanding:
         self.index = index
         _return_free_memory()
 
-    def _unnamed(self, entry: FaqEntry, words: tuple[str, ...], text: str) -> list[str]:
+    def _unnamed(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> list[str]:
         """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
         ask count, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
         does not. Words marked * in the file count wherever they are said."""
-        if not any(w.endswith(n) for w in words for n in self.must_name):  # 装修押金, 开发票; not 工资卡
+        if not any(w.endswith(n) for w in subjects for n in self.must_name):  # 装修押金, 开发票; not 工资卡
             return []
         clauses = [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
-        asked = {w for c in clauses for w in self.segmenter.content(self.segmenter.cut(c))}
+        asked = {w for c in clauses for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
         # A death or a divorce changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
-        names = [n for w in words for n in self.must_name if w.endswith(n) and (w in asked or n in self.must_name_anywhere)]
+        names = [n for w in subjects for n in self.must_name if w.endswith(n) and (w in asked or n in self.must_name_anywhere)]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
@@ -155,7 +155,7 @@ class Understanding:
         on_topic = top is not None and bool(subjects) and (
             self.index.speaks_of(top.entry, subjects, norm) or self.index.shares_a_number(top.entry, norm))
         # "业委会委员任期几年" shares 业委会委员 with an entry on who may serve; 任期 is what it asks, and the entry is silent on it.
-        unnamed = self._unnamed(top.entry, content, norm) if on_topic else []
+        unnamed = self._unnamed(top.entry, subjects, norm) if on_topic else []
         on_topic = on_topic and not unnamed
 
         # A question about a rule wins over the problem words it mentions ("私搭的棚子拆迁补不补"), unless it also
