@@ -229,7 +229,8 @@ class ComplaintDetector:
             score += QUESTION_NO_SIGN
         # A notice or contentment outweighs any amount of trouble words: taken off the capped score.
         score = min(score, 100.0)
-        if self._notice.find(text) or self._passed_on(text) or self._joke.search(text):
+        # A joke (打呼噜…哈哈) is no report unless it also tells of trouble ("…天天跳到十点多，能不能管一管").
+        if self._notice.find(text) or self._passed_on(text) or (self._joke.search(text) and not signs):
             score += NOTICE
         if self._content(text):
             score += PRAISE

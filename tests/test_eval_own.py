@@ -74,7 +74,7 @@ FLOORS = {
 WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.06, "kb_b": 0.03, "kb_c": 0.06, "kb_e": 0.05, "kb_f": 0.05, "kb_g": 0.02, "kb_h": 0.02,
                   "kb_i": 0.03, "kb_j": 0.04, "kb_k": 0.02, "kb_l": 0.04,
                   "kb_m": 0.09, "kb_n": 0.035, "kb_o": 0.05, "kb_p": 0.045, "kb_q": 0.07, "kb_r": 0.055,
-                  "kb_s": 0.075, "kb_t": 0.035, "kb_u": 0.08, "kb_v": 0.035}
+                  "kb_s": 0.075, "kb_t": 0.035, "kb_u": 0.08, "kb_v": 0.04}
 
 
 @pytest.fixture(scope="module")

@@ -100,7 +100,9 @@ def test_complaint_category_comes_from_the_lexicon(understanding):
                                   "银杏叶黄黄的好漂亮", "早上六点就起来跑步了，空气好", "晚饭把剩菜全倒一起热了吃",
                                   "考完试终于松了一口气", "等了半天才开门，这家早餐店生意太好了",
                                   "早上7点就开门的那家米粉店好吃", "楼下烧烤店有股香味，馋死我了",
-                                  "儿子今年过年回不来，在深圳加班", "我家老头子打鼾比电钻还响，哈哈哈"])
+                                  "儿子今年过年回不来，在深圳加班", "我家老头子打鼾比电钻还响，哈哈哈",
+                                  "电梯里人满了进不去，等下一趟", "我屋里那个书柜完全是个摆设，书都堆在床上",
+                                  "老家鸡太多，我爸连夜搭了个鸡棚"])
 def test_chit_chat_is_none(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -157,11 +159,12 @@ def test_a_long_winded_question_still_finds_its_entry(understanding):
     ("听说要征收，后面那户连夜在屋顶上加盖了一层", "illegal_building"),
     ("自来水放出来黄澄澄的，一股铁锈味", "utilities"),
     ("隔壁的狗叫了一整夜，我老公打呼噜的声音都盖不住", "noise"),  # snoring said, not joked about
+    ("笑死，广场舞音响比我老公打呼还响，天天晚上十点多还在跳", "noise"),  # laughing, but it tells of trouble
     ("楼上天天半夜跺脚，跟保安说了也没用", "noise"),  # the guard was only told
     ("大桥边上的河堤脚下有一段在往外冒浑水", "safety_hazard"),  # a dyke seeping is flood danger, not a water supply
     ("菜场门口那块招牌被风吹歪了，底下天天有人走", "safety_hazard"),
     ("晚上的保安从来不巡逻，上个月停在楼下的电动车被人偷了", "property_service"),
-    ("物业说不交停车费就不给办门禁，我妈买菜回来进不去单元门，这合理吗", "property_service"),  # indignation, no question
+    ("物业说不交停车费就不给办门禁，我妈买菜回来进不了单元门，这合理吗", "property_service"),  # indignation, no question
     ("物业把楼下的草坪铺成车位收钱，也没问过业主", "property_service"),
 ])
 def test_reports_are_filed_under_the_code_table_category(understanding, text, category):
