@@ -637,6 +637,8 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
     assert asked.faq is None and "补办" in asked.reason
     asked = bot.classify("老人过世了，多领的高龄津贴要退回去吗", mentioned=True)  # a death counts wherever it is said
     assert asked.faq is None and "去世" in asked.reason
+    asked = Understanding(KB, lexicon=LEXICON).classify("我家房子卖了，之前交的物业费能退一部分不", mentioned=True)
+    assert asked.faq is None and "卖房" in asked.reason  # a sale changes what is owed, wherever it is said
     asked = bot.classify("我爸满80岁一年多了才晓得有高龄津贴，以前的能补发吗", mentioned=True)
     assert asked.faq is None and "补发" in asked.reason
     # Said by the way, in a clause that asks nothing, it is background.
