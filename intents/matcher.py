@@ -160,15 +160,11 @@ class FaqIndex:
         补贴 and 申请 with "加装电梯补贴怎么申请": the entry speaks of neither of its subjects, and answering it would
         answer another question."""
         index = self._positions[entry.id]
-        said = self._said(entry)
-        for word in subjects:
-            if index in self.postings.get(word, ()) or index in self.answer_postings.get(word, ()):
-                return True
-            if any(index in self.postings[other] for other in self.related(word, text)):
-                return True
-            if any(word[i : i + 2] in said for i in range(len(word) - 1)):
-                return True
-        return False
+        if any(index in self.postings.get(word, ()) or index in self.answer_postings.get(word, ())
+               or any(index in self.postings[other] for other in self.related(word, text)) for word in subjects):
+            return True
+        said = self._said(entry)  # joined only when the index has not settled it: it is the slow way
+        return any(word[i : i + 2] in said for word in subjects for i in range(len(word) - 1))
 
     def shares_a_number(self, entry: FaqEntry, text: str) -> bool:
         """A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing, with the same
