@@ -38,7 +38,7 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
 _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被谁|(?:哪家|哪户|谁家)的|什么东西在)|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
-_INDIGNATION = re.compile(r"(?:这样?(?:合理|公平|像话)吗|有这样(?:搞|做|收|干|办)的吗|搞什么名堂|了个寂寞|就不能一次"
+_INDIGNATION = re.compile(r"(?:这样?(?:合理|公平|合法|像话)吗|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
                           r"[^,.;!?，。；！？]{0,6})[?？]*")  # with its question mark: 就不能一次讲清楚？
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
                       r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
@@ -50,8 +50,8 @@ _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|
                            r"|找(?:哪个|谁|物业)(?:修|管|报|反映|报修)?(?:[?？!！咯啊哦呢呀]*$|有用)|有用吗|报到哪|报哪里"
                            r"|怎么办|怎么搞|怎么处理|没有?人(?:赔|处理|负责|解决)|(?<![能会])不(?:修|管|处理|解决)"
                            r"|困人|关了?人|有人在里面|快点|赶紧|急死"  # an emergency
-                           r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法|这(?:合理|公平|合法)吗|这合不合理"
-                           r"|有这样(?:搞|做|办)?的吗")  # indignation wants it done too
+                           r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法|这合不合理"
+                           rf"|{_INDIGNATION.pattern}")  # indignation wants it done too
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
