@@ -125,7 +125,7 @@ class Understanding:
             return []
         clauses = [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
         asked = {w for c in clauses for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
-        # A death or a divorce changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
+        # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
         names = [n for w in subjects for n in self.must_name if w.endswith(n) and (w in asked or n in self.must_name_anywhere)]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
