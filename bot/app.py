@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 import time
 from collections import deque
 
@@ -51,7 +52,8 @@ class Bot:
         self.db = open_db(settings.db_path if settings.db != ":memory:" else ":memory:", settings.db_busy_timeout)
         if seed:
             seed_defaults(self.db, self.clock)
-        self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings))
+        self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings),
+                                           use_meaning=settings.sentence_meaning)
         self.stats = Stats(self.db)
         self.cases = CaseDesk(self.db, self.clock, settings, self.understanding.category_labels)
         self.dispatcher = Dispatcher(self.db, self.clock, self.understanding, self.cases, settings)
@@ -182,6 +184,9 @@ class Bot:
         for channel in channels:
             self.add_channel(channel)
         self.dispatcher.resume()
+        # The sentence encoder and the phrasings' vectors are made ready now, not on a resident's question.
+        done_warming = threading.Event()
+        warming = asyncio.get_running_loop().run_in_executor(None, self.understanding.warm, done_warming)
         stop = asyncio.Event()
         loops = [asyncio.create_task(self.run_outbox(stop)), asyncio.create_task(self.run_clock(stop))]
         try:
@@ -190,6 +195,8 @@ class Bot:
         finally:
             stop.set()
             await asyncio.gather(*loops)
+            done_warming.set()
+            await warming
 
     async def drain(self, limit: float = 15.0) -> None:
         """Deliver what is queued (paced by the governor) before stopping, for at most `limit` seconds."""

@@ -38,8 +38,9 @@ def cmd_ask(args) -> int:
                 "suggestions": [e.id for e in d.suggestions],
                 "candidates": [
                     {"faq_id": c.entry.id, "score": c.score, "phrasing": c.best_phrasing,
+                     **({"meaning": round(d.meaning[i], 3)} if i < len(d.meaning) else {}),
                      **{name: round(value, 3) for name, value in c.features.items()}}
-                    for c in d.candidates[:5]
+                    for i, c in enumerate(d.candidates[:5])
                 ],
                 "complaint": d.complaint and {
                     "score": d.complaint.score, "category": d.complaint.category,

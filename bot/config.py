@@ -34,6 +34,8 @@ class Settings:
     faq_suggest_threshold: float = _setting(
         15.0, "below the answer threshold but above this, an @-mentioned question gets 'did you mean' choices"
     )
+    sentence_meaning: bool = _setting(
+        True, "when words leave the bot unsure of a question, compare meanings with a sentence encoder (~80 MB, ~3 ms)")
     complaint_threshold: float = _setting(55.0, "minimum confidence to treat a message as a complaint")
     case_limits: str = _setting(
         "safety_hazard=24h, utilities=24h, default=3d",
@@ -82,6 +84,15 @@ def setting_help() -> dict[str, str]:
     return {f.name: f.metadata["help"] for f in fields(Settings)}
 
 
+def _as_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+    if str(value).strip().lower() not in words:
+        raise ValueError(value)
+    return words[str(value).strip().lower()]
+
+
 def load_settings(config_file: str | Path | None = None, env: dict[str, str] | None = None, **overrides) -> Settings:
     """Read config.toml (if any), then BOT_* variables, then explicit overrides such as --db."""
     env = os.environ if env is None else env
@@ -104,7 +115,7 @@ def load_settings(config_file: str | Path | None = None, env: dict[str, str] | N
     for name, value in values.items():
         kind = type(getattr(settings, name))
         try:
-            setattr(settings, name, kind(value))
+            setattr(settings, name, _as_bool(value) if kind is bool else kind(value))
         except (TypeError, ValueError):
             raise ConfigError(f"setting {name} (BOT_{name.upper()}) must be a {kind.__name__}, got {value!r}") from None
     return settings

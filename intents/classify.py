@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ctypes
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from intents.complaint import HELP_ASKED, ComplaintDetector, ComplaintSignal
 from intents.matcher import Candidate, FaqIndex, with_confidences
+from intents.meaning import Meaning
 from intents.normalize import Normalizer
 from intents.segment import Segmenter
 from knowledge.entry import FaqEntry
@@ -76,6 +78,11 @@ class Thresholds:
     complaint: float = 55.0
     strong: float = 60.0  # a question that matches an entry this well is answered unless it wants something done
     terse: float = 80.0  # a plain message that is no question form (e.g. "加装电梯补贴") is answered only above this
+    # A question the words leave unsure (top candidate at least `meaning_floor`) is answered when its meaning is close to
+    # the top candidate's phrasings (cosine) and closer than to the runners-up by `meaning_lead`.
+    meaning: float = 0.55
+    meaning_lead: float = 0.05
+    meaning_floor: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +98,16 @@ class Decision:
     words: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = field(default=(), repr=False)
     complaint: ComplaintSignal | None = field(default=None, repr=False)
+    meaning: tuple[float, ...] = ()  # cosines of the first candidates, when words left the bot unsure
 
 
 class Understanding:
     """Everything needed to read residents' messages against one knowledge base."""
 
-    def __init__(self, entries: list[FaqEntry], thresholds: Thresholds | None = None, lexicon: Lexicon | None = None):
+    def __init__(self, entries: list[FaqEntry], thresholds: Thresholds | None = None, lexicon: Lexicon | None = None,
+                 meaning: Meaning | None = None, use_meaning: bool = True):
         self.lexicon = lexicon or load_lexicon()
+        self.meaning = (meaning or Meaning()) if use_meaning else None
         self.thresholds = thresholds or Thresholds()
         self.normalize = Normalizer(self.lexicon.dialect)
         self.segmenter = Segmenter(self.lexicon)
@@ -116,6 +126,13 @@ class Understanding:
             raise
         self.index = index
         _return_free_memory()
+
+    def warm(self, stop: threading.Event | None = None) -> int:
+        """Load the sentence encoder and encode the phrasings it has not seen before, until done or `stop` is set
+        (slow: the bot runs this in the background after a start); returns how many phrasings were encoded."""
+        encoded = self.meaning.warm(self.index.entries, stop) if self.meaning is not None else 0
+        _return_free_memory()
+        return encoded
 
     def _unnamed(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> list[str]:
         """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
@@ -186,6 +203,12 @@ class Understanding:
         terse = top.score >= t.terse and len(content) >= 2 and top.features["unknown"] == 0
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
+        if (mentioned or question) and top.score >= t.meaning_floor and self.meaning is not None:
+            common["meaning"] = near = tuple(self.meaning.similarities(norm, [c.entry for c in candidates[:3]]))
+            lead = near[0] - max(near[1:], default=0.0) if near else 0.0
+            if near and near[0] >= t.meaning and lead >= t.meaning_lead:
+                return Decision("faq", top.score, f"meaning: cosine {near[0]:.2f}, {lead:.2f} ahead of the next", faq=top.entry,
+                                **common)
         if mentioned and top.score >= t.suggest:
             close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))
             return Decision("none", top.score, "unsure: offer choices", suggestions=close, **common)

@@ -38,8 +38,9 @@ def _age_in_digits(match: re.Match) -> str:
 
 def _is_noise(char: str) -> bool:
     category = unicodedata.category(char)
-    # So: emoji and pictographs; Cc/Cf: control and format characters (zero-width joiners, BOM …); Co/Cs/Cn: unusable.
-    return category in ("So", "Sk", "Cc", "Cf", "Co", "Cs", "Cn") and char not in "\n\t"
+    # So: emoji and pictographs; Cc/Cf: control and format characters (zero-width joiners, BOM …); Co/Cs/Cn: unusable;
+    # the variation selectors that follow an emoji (☀️ is ☀ + U+FE0F) go with it.
+    return (category in ("So", "Sk", "Cc", "Cf", "Co", "Cs", "Cn") and char not in "\n\t") or "\ufe00" <= char <= "\ufe0f"
 
 
 @lru_cache(maxsize=4096)

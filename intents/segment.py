@@ -25,9 +25,10 @@ _GLUE = frozenset("要能会该是不没时问的了都也还就才在把被给�
 _FUNCTION = _GLUE | frozenset("谁啥咋哪怎什这那我你他她咱")
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
-# jieba rebuilds its prefix dictionary (~1.5 s) unless it finds its cache file here.
-_CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir()) / "gridbot-jieba")
-_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+# Caches that spare each start work done before: jieba rebuilds its prefix dictionary (~1.5 s) unless it finds its
+# cache file here; the pinyin table and sentence vectors (intents/meaning.py) are kept here too.
+CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir()) / "gridbot-jieba")
+CACHE_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _toneless(syllable: str) -> str:
@@ -38,7 +39,7 @@ def _toneless(syllable: str) -> str:
 def _pinyin_table() -> dict[str, str]:
     """Each character's most common reading, toneless. pypinyin's full table costs ~57 MB of memory, so the
     small table drawn from it is kept in a cache file and the big one is read only when that file is missing."""
-    path = _CACHE_DIR / "pinyin-v1.marshal"
+    path = CACHE_DIR / "pinyin-v1.marshal"
     try:
         return marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
@@ -81,7 +82,7 @@ def _shared_tokenizer() -> jieba.Tokenizer:
     """One jieba tokenizer per process: its dictionary is ~45 MB and takes ~0.8 s to load. Every segmenter adds
     its knowledge base's terms to it and takes them out again when that knowledge base is replaced."""
     tokenizer = jieba.Tokenizer()
-    tokenizer.tmp_dir = str(_CACHE_DIR)
+    tokenizer.tmp_dir = str(CACHE_DIR)
     tokenizer.initialize()
     return tokenizer
 

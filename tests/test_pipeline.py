@@ -110,8 +110,9 @@ def test_restart_resumes_stored_but_unhandled_messages(settings, clock):
 def test_did_you_mean_choice_is_answered_by_number(chat, monkeypatch):
     from intents.classify import Thresholds
 
-    # Force the middle band: everything between 0 and 100 is "unsure" when @-mentioned.
-    chat.bot.understanding.thresholds = Thresholds(mention=101, plain=101, suggest=1, margin=0, complaint=101)
+    # Force the middle band: everything between 0 and 100 is "unsure" when @-mentioned, whatever the meaning.
+    chat.bot.understanding.thresholds = Thresholds(mention=101, plain=101, suggest=1, margin=0, complaint=101,
+                                                   meaning=2)
     sent = chat.say("维修资金怎么用", mention=True)
     assert sent and "您是不是想问" in sent[0].text
     first_question = sent[0].text.splitlines()[1][3:]

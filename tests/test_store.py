@@ -41,6 +41,10 @@ def test_bad_setting_names_the_variable(tmp_path):
 
     with pytest.raises(ConfigError, match="BOT_FAQ_THRESHOLD_PLAIN"):
         load_settings(env={"BOT_FAQ_THRESHOLD_PLAIN": "high"})
+    assert load_settings(env={"BOT_SENTENCE_MEANING": "false"}).sentence_meaning is False
+    assert load_settings(env={"BOT_SENTENCE_MEANING": "yes"}).sentence_meaning is True
+    with pytest.raises(ConfigError, match="BOT_SENTENCE_MEANING"):
+        load_settings(env={"BOT_SENTENCE_MEANING": "maybe"})
     config = tmp_path / "config.toml"
     config.write_text('unknown_thing = 1\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown_thing"):
