@@ -3,12 +3,12 @@
 knowledge bases.
 
 - own: messages against the shipped knowledge base.
-- kb_a … kb_l, kb_n … kb_w (no kb_d): each a knowledge base of its own (kb.json) with messages written for it by someone who had not
+- kb_a … kb_l, kb_n … kb_z (no kb_d): each a knowledge base of its own (kb.json) with messages written for it by someone who had not
   seen our code or our other data: the nearest thing we have to the held-out set. Lines sharing six characters in
   a row with a dev message were left out.
 - kb_m: questions its knowledge base answers and as many on the same topics that it does not (near misses):
   the wrong-answer rate there is high (0.17 before must_name.txt covered pay, balances, replacing lost papers …; 0.08
-  now) and is held from growing. kb_n … kb_w have near misses of the same kind; kb_t was written with an office-worded knowledge base
+  now) and is held from growing. kb_n … kb_z have near misses of the same kind; kb_t was written with an office-worded knowledge base
   on purpose, and its FAQ figure is the lowest.
 - reports: reports of trouble and chatter close to it (no FAQ lines), against the shipped knowledge base.
 
@@ -70,13 +70,19 @@ FLOORS = {
              "silence_rate": 0.87},
     "kb_w": {"faq_accuracy": 0.89, "complaint_recall": 0.89, "complaint_precision": 0.91, "category_accuracy": 0.76,
              "silence_rate": 0.93},
+    "kb_x": {"faq_accuracy": 0.81, "complaint_recall": 0.86, "complaint_precision": 0.96, "category_accuracy": 0.74,
+             "silence_rate": 0.94},
+    "kb_y": {"faq_accuracy": 0.65, "complaint_recall": 0.81, "complaint_precision": 0.99, "category_accuracy": 0.81,
+             "silence_rate": 0.90},
+    "kb_z": {"faq_accuracy": 0.70, "complaint_recall": 0.86, "complaint_precision": 0.91, "category_accuracy": 0.96,
+             "silence_rate": 0.88},
     "reports": {"complaint_recall": 0.80, "complaint_precision": 0.93, "category_accuracy": 0.86, "silence_rate": 0.95},
 }
 # reports has none: its questions were written without our knowledge base, which answers some of them.
 WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.06, "kb_b": 0.03, "kb_c": 0.06, "kb_e": 0.05, "kb_f": 0.05, "kb_g": 0.02,
                   "kb_h": 0.02, "kb_i": 0.03, "kb_j": 0.04, "kb_k": 0.02, "kb_l": 0.04, "kb_m": 0.1, "kb_n": 0.035,
                   "kb_o": 0.05, "kb_p": 0.045, "kb_q": 0.07, "kb_r": 0.055, "kb_s": 0.075, "kb_t": 0.04,
-                  "kb_u": 0.08, "kb_v": 0.04, "kb_w": 0.035}
+                  "kb_u": 0.08, "kb_v": 0.04, "kb_w": 0.035, "kb_x": 0.06, "kb_y": 0.06, "kb_z": 0.025}
 
 
 @pytest.fixture(scope="module")
