@@ -43,6 +43,7 @@ def test_width_script_mentions_and_noise_are_normalised(normalize):
     assert normalize("[CQ:at,qq=10001000] 你好[CQ:face,id=1]") == "你好"
     assert normalize("看这个 https://example.com/a?b=1 👍👍[捂脸]") == "看这个"
     assert normalize("问一下\u200b\u200d\x07") == "问一下"
+    assert normalize("今天☀️好热") == "今天 好热"  # the emoji (a space now) takes its variation selector along
 
 
 def test_dialect_forms_become_mandarin(normalize):
