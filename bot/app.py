@@ -164,6 +164,17 @@ class Bot:
             except TimeoutError:
                 pass
 
+    async def warm_meaning(self, stop: asyncio.Event) -> None:
+        """Ready the sentence encoder and the phrasings' vectors in a thread while the bot answers, not on a resident's
+        question; when `stop` is set the thread finishes its batch and ends."""
+        done = threading.Event()
+        work = asyncio.get_running_loop().run_in_executor(None, self.understanding.warm, done)
+        try:
+            await stop.wait()
+        finally:
+            done.set()
+            await work
+
     async def run_outbox(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -184,19 +195,15 @@ class Bot:
         for channel in channels:
             self.add_channel(channel)
         self.dispatcher.resume()
-        # The sentence encoder and the phrasings' vectors are made ready now, not on a resident's question.
-        done_warming = threading.Event()
-        warming = asyncio.get_running_loop().run_in_executor(None, self.understanding.warm, done_warming)
         stop = asyncio.Event()
-        loops = [asyncio.create_task(self.run_outbox(stop)), asyncio.create_task(self.run_clock(stop))]
+        loops = [asyncio.create_task(self.run_outbox(stop)), asyncio.create_task(self.run_clock(stop)),
+                 asyncio.create_task(self.warm_meaning(stop))]
         try:
             await asyncio.gather(*(c.run(self.on_message) for c in channels))
             await self.drain()
         finally:
             stop.set()
             await asyncio.gather(*loops)
-            done_warming.set()
-            await warming
 
     async def drain(self, limit: float = 15.0) -> None:
         """Deliver what is queued (paced by the governor) before stopping, for at most `limit` seconds."""

@@ -150,3 +150,27 @@ def test_metrics_count_messages_by_outcome(chat):
     assert "gridbot_handled_faq_total 1" in text and "gridbot_handled_complaint_total 1" in text
     assert "gridbot_open_cases 1" in text and "gridbot_outbox_backlog 0" in text
     assert "gridbot_handle_seconds_count 3" in text
+
+
+async def test_the_bot_readies_sentence_meaning_in_the_background(bot, tmp_path):
+    import sqlite3
+
+    from intents.meaning import Meaning
+
+    cache = tmp_path / "vectors.sqlite"
+    bot.understanding.meaning = Meaning(cache=cache)
+    phrasings = {p for e in bot.understanding.index.entries for p in (e.question, *e.similar)}
+    stop = asyncio.Event()
+    warming = asyncio.create_task(bot.warm_meaning(stop))
+    stored = 0
+    for _ in range(600):  # the loop stays free to answer while the thread encodes
+        assert bot.understanding.classify("物业费怎么交", mentioned=True).faq is not None
+        await asyncio.sleep(0.1)
+        with sqlite3.connect(cache) as db:
+            stored = db.execute("SELECT count(*) FROM vectors").fetchone()[0] if db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'vectors'").fetchone() else 0
+        if stored == len(phrasings):
+            break
+    stop.set()
+    await warming
+    assert stored == len(phrasings)
