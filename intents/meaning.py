@@ -47,6 +47,10 @@ class SentenceEncoder:
                     log.error("句向量模型载入失败，只按词匹配：%s", self._broken)
         return self._model is not None
 
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
+
     def encode(self, texts: Sequence[str]) -> np.ndarray | None:
         return self._model.encode(list(texts)) if self.load() else None
 
@@ -156,8 +160,10 @@ class Meaning:
         return [float(max(vectors[p].astype(np.float32) @ message[0] for p in ps)) for ps in phrasings]
 
     def warm(self, entries: Iterable[FaqEntry], stop: threading.Event | None = None, batch: int = 64) -> int:
-        """Encode, ahead of need, every phrasing not in the disk cache, until done or `stop` is set (the bot does this
-        in the background after a start); returns how many were encoded."""
+        """Load the model and encode, ahead of need, every phrasing not in the disk cache, until done or `stop` is set
+        (the bot does this in the background after a start); returns how many were encoded."""
+        if not self.encoder.load():  # the model first: the first unsure question should not wait for it either
+            return 0
         texts = list(dict.fromkeys(p for e in entries for p in (e.question, *e.similar)))
         done = 0
         for start in range(0, len(texts), batch):

@@ -174,3 +174,8 @@ async def test_the_bot_readies_sentence_meaning_in_the_background(bot, tmp_path)
     stop.set()
     await warming
     assert stored == len(phrasings)
+    # A later start finds every vector on disk, and still has the model ready before the first unsure question.
+    from intents.meaning import SentenceEncoder
+
+    bot.understanding.meaning = Meaning(SentenceEncoder(), cache=cache)
+    assert bot.understanding.warm() == 0 and bot.understanding.meaning.encoder.ready
