@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one core, as the targets say: before numpy starts its BLAS
 
 from benchmarks import classifier  # noqa: E402
 
