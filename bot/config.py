@@ -85,12 +85,14 @@ def setting_help() -> dict[str, str]:
 
 
 def _as_bool(value: object) -> bool:
+    """TOML gives a bool; an environment variable gives text, where bool("false") would be True."""
     if isinstance(value, bool):
         return value
     words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
-    if str(value).strip().lower() not in words:
+    word = str(value).strip().lower()
+    if word not in words:
         raise ValueError(value)
-    return words[str(value).strip().lower()]
+    return words[word]
 
 
 def load_settings(config_file: str | Path | None = None, env: dict[str, str] | None = None, **overrides) -> Settings:
