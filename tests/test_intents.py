@@ -170,6 +170,34 @@ def test_the_trimmed_encoder_reads_our_messages_as_the_whole_model_does():
     assert not np.allclose(ENCODER.encode(["привет"]), whole.encode(["привет"]), atol=1e-2)  # another script: cut
 
 
+def test_a_sentence_vector_cache_that_is_no_database_is_set_aside_and_started_afresh(tmp_path, caplog):
+    import sqlite3
+
+    from intents.meaning import Meaning
+
+    cache = tmp_path / "vectors.sqlite"
+    cache.write_bytes(b"half a page of something else" * 200)
+    meaning = Meaning(cache=cache)
+    near = meaning.similarities("签了字以后补偿的钱几时到手", [KB[3], KB[5]])
+    meaning.close()
+    assert near[0] > near[1] and (tmp_path / "vectors.broken").exists() and "句向量缓存损坏" in caplog.text
+    with sqlite3.connect(cache) as db:
+        assert db.execute("SELECT count(*) FROM vectors").fetchone()[0] == len(KB[3].similar) + len(KB[5].similar) + 2
+
+
+def test_sentence_vectors_of_another_model_are_not_used(tmp_path):
+    import numpy as np
+
+    from intents.meaning import VectorCache
+
+    cache = tmp_path / "vectors.sqlite"
+    first = VectorCache(cache, fingerprint="model A")
+    first.put({"物业费怎么交": np.ones(512, dtype=np.float32) / np.sqrt(512)})
+    assert set(first.get(["物业费怎么交"])) == {"物业费怎么交"}
+    first.close()
+    assert VectorCache(cache, fingerprint="model B").get(["物业费怎么交"]) == {}
+
+
 def test_meaning_ranks_a_paraphrase_above_an_unrelated_entry():
     from intents.meaning import Meaning
 
