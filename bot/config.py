@@ -35,7 +35,7 @@ class Settings:
         15.0, "below the answer threshold but above this, an @-mentioned question gets 'did you mean' choices"
     )
     sentence_meaning: bool = _setting(
-        True, "when words leave the bot unsure of a question, compare meanings with a sentence encoder (~80 MB, ~3 ms)")
+        True, "when words leave the bot unsure of a question, compare meanings with a sentence encoder (~60 MB, ~3 ms)")
     complaint_threshold: float = _setting(55.0, "minimum confidence to treat a message as a complaint")
     case_limits: str = _setting(
         "safety_hazard=24h, utilities=24h, default=3d",
