@@ -51,6 +51,11 @@ class SentenceEncoder:
     def ready(self) -> bool:
         return self._model is not None
 
+    @property
+    def state(self) -> str:
+        """For /healthz: ready, not loaded (yet), or broken with the reason."""
+        return "ready" if self._model is not None else f"broken: {self._broken}" if self._broken else "not loaded"
+
     def encode(self, texts: Sequence[str]) -> np.ndarray | None:
         """Unit vectors, one row per text; None when the model is unavailable or fails on these texts (logged)."""
         if not self.load():

@@ -35,6 +35,10 @@ def test_default_start_prints_the_address_and_a_one_time_password(tmp_path):
                 assert time.time() < deadline, "the console did not come up"
                 time.sleep(0.2)
         assert health["status"] == "ok" and "qq" in health["channels"]
+        while health["sentence_meaning"] != "ready":  # the bot loads the sentence encoder in the background
+            assert time.time() < deadline and health["sentence_meaning"] == "not loaded", health
+            time.sleep(0.2)
+            health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read())
         login = urllib.request.urlopen(f"http://127.0.0.1:{port}/console/", timeout=5)
         assert "登录" in login.read().decode("utf-8")
     finally:

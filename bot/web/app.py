@@ -14,8 +14,9 @@ from bot.web.keys import BOT, STARTED
 async def healthz(request: web.Request) -> web.Response:
     bot = request.app[BOT]
     channels = {name: health() for name, health in bot.channel_health().items()}
+    meaning = bot.understanding.meaning
     return web.json_response({"status": "ok", "uptime_seconds": round(time.monotonic() - request.app[STARTED], 1),
-                              "channels": channels})
+                              "channels": channels, "sentence_meaning": meaning.encoder.state if meaning else "off"})
 
 
 async def metrics(request: web.Request) -> web.Response:
