@@ -205,8 +205,7 @@ class Understanding:
             return Decision("faq", top.score, f"score {top.score} ≥ {threshold}, margin {margin:.1f}", faq=top.entry, **common)
         if (mentioned or question) and top.score >= t.meaning_floor and self.meaning is not None:
             common["meaning"] = near = tuple(self.meaning.similarities(norm, [c.entry for c in candidates[:3]]))
-            lead = near[0] - max(near[1:], default=0.0) if near else 0.0
-            if near and near[0] >= t.meaning and lead >= t.meaning_lead:
+            if near and near[0] >= t.meaning and (lead := near[0] - max(near[1:], default=0.0)) >= t.meaning_lead:
                 return Decision("faq", top.score, f"meaning: cosine {near[0]:.2f}, {lead:.2f} ahead of the next", faq=top.entry,
                                 **common)
         if mentioned and top.score >= t.suggest:

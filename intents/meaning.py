@@ -219,13 +219,16 @@ class Meaning:
     def similarities(self, text: str, entries: Sequence[FaqEntry]) -> list[float]:
         """One cosine per entry; none at all when the encoder is unavailable."""
         phrasings = [(e.question, *e.similar) for e in entries]
-        message = self.encoder.encode([text])
-        if message is None:
+        known = self._known({p for ps in phrasings for p in ps})
+        missing = [p for p in dict.fromkeys(p for ps in phrasings for p in ps) if p not in known]
+        encoded = self.encoder.encode([text, *missing])  # one batch: the model's cost is per call more than per text
+        if encoded is None:
             return []
-        vectors = self._vectors({p for ps in phrasings for p in ps})
-        if vectors is None:
-            return []
-        return [float(max(vectors[p].astype(np.float32) @ message[0] for p in ps)) for ps in phrasings]
+        new = {p: v.astype(np.float16) for p, v in zip(missing, encoded[1:], strict=True)}
+        self._disk.put(new)
+        self._remember(known | new)
+        vectors = known | new
+        return [float(max(vectors[p].astype(np.float32) @ encoded[0] for p in ps)) for ps in phrasings]
 
     def warm(self, entries: Iterable[FaqEntry], stop: threading.Event | None = None, batch: int = 64) -> int:
         """Load the model and encode, ahead of need, every phrasing not in the disk cache, until done or `stop` is set
@@ -248,23 +251,16 @@ class Meaning:
     def close(self) -> None:
         self._disk.close()
 
-    def _vectors(self, texts: set[str]) -> dict[str, np.ndarray] | None:
+    def _known(self, texts: set[str]) -> dict[str, np.ndarray]:
+        """The vectors of `texts` in memory or on disk."""
         with self._lock:
             found = {t: self._memory[t] for t in texts if t in self._memory}
-        missing = [t for t in texts if t not in found]
-        found |= self._disk.get(missing)
-        missing = [t for t in missing if t not in found]
-        if missing:
-            encoded = self.encoder.encode(missing)
-            if encoded is None:
-                return None
-            new = {t: v.astype(np.float16) for t, v in zip(missing, encoded, strict=True)}
-            self._disk.put(new)
-            found |= new
+        return found | self._disk.get([t for t in texts if t not in found])
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
         with self._lock:
-            for text, vector in found.items():
+            for text, vector in vectors.items():
                 self._memory[text] = vector
                 self._memory.move_to_end(text)
             while len(self._memory) > self.limit:
                 self._memory.popitem(last=False)
-        return found
