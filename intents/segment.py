@@ -27,7 +27,7 @@ _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
 # Caches that spare each start work done before: jieba rebuilds its prefix dictionary (~1.5 s) unless it finds its
 # cache file here; the pinyin table and sentence vectors (intents/meaning.py) are kept here too.
-CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir()) / "gridbot-jieba")
+CACHE_DIR = Path(os.environ.get("BOT_CACHE_DIR") or Path(tempfile.gettempdir()) / "gridbot-cache")
 CACHE_DIR.mkdir(parents=True, exist_ok=True)
 
 
