@@ -41,7 +41,9 @@ _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
 _INDIGNATION = re.compile(r"(?:这样?(?:合理|公平|合法|像话)吗|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
-                          r"[^,.;!?，。；！？]{0,6})[?？]*")  # with its question mark: 就不能一次讲清楚？
+                          r"[^,.;!?，。；！？]{0,6}"
+                          # a rule held up against what is happening: "(还在打桩，)不是说晚上不准施工吗"
+                          r"|不是(?:说|讲|规定)[^,.;!?，。；！？]{0,10}(?:不准|不能|不许|不让|禁止)[^,.;!?，。；！？]{0,8}?(?:的?吗|嘛))[?？]*")
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
                       r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
 # A question that wants something done ("为什么停水三天了没人管", "去哪投诉", "能不能帮忙协调一下") is a report; one that

@@ -357,7 +357,8 @@ def test_chatter_that_names_a_problem_word_stays_quiet(understanding):
                                   "楼道里电线乱拉，万一着火了怎么办", "物业乱收费，收费标准也不公示",
                                   "5单元上午十点就断水了，啥时候能来水", "桥下面那堆烂菜叶都发臭了，有没有人来清理一下",
                                   "社区健身房的跑步机坏了一个多月，报上去到现在没动静",
-                                  "河边的凉亭被人拆了柱子拿去卖，这也行？"])
+                                  "河边的凉亭被人拆了柱子拿去卖，这也行？",
+                                  "工地夜里十点多还在打钻，不是讲晚上不许施工的吗"])  # a rule held up against it
 def test_grievances_phrased_as_questions_or_with_rule_words_are_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "complaint"
 
