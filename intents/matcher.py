@@ -184,8 +184,10 @@ class FaqIndex:
         """Candidates for the content words of one message (`text`, normalised, tells what it asks), best first."""
         if not words:
             return []
-        query = set(words)
-        soft = {w: self.related(w, text) for w in query if w not in self.postings}
+        # Sums run in the message's word order and ties go to the earlier entry, so that a message scores the same in
+        # every process (a set's order changes with Python's hash seed).
+        query = tuple(dict.fromkeys(words))
+        soft = {w: tuple(sorted(self.related(w, text))) for w in query if w not in self.postings}
         soft = {w: found for w, found in soft.items() if found}
         votes: dict[int, float] = defaultdict(float)
         for word in query:
@@ -198,17 +200,17 @@ class FaqIndex:
             for other in found:
                 for index in self.postings[other]:
                     votes[index] += SOFT * self.idf[other] / len(found)
-        shortlist = sorted(votes, key=votes.__getitem__, reverse=True)[:SHORTLIST]
+        shortlist = sorted(votes, key=lambda index: (-votes[index], index))[:SHORTLIST]
         answer_mass = sum(self.answer_idf.get(w, self.max_idf) for w in query)
         # For character similarity, an unknown word with exactly one stand-in is written as that word.
-        text = "".join(next(iter(soft[w])) if len(soft.get(w, ())) == 1 else w for w in words)
+        text = "".join(soft[w][0] if len(soft.get(w, ())) == 1 else w for w in words)
         mass = sum(self.weight(w) for w in query)
         unknown = sum(self.weight(w) for w in query if w not in self.postings and w not in soft)
         query_grams = self._query_vector(text)
-        context = (text, pinyin_of(text), query, soft, mass, unknown, answer_mass, query_grams)
+        context = (text, pinyin_of(text), set(query), soft, mass, unknown, answer_mass, query_grams)
         return with_confidences([self._candidate(i, *context) for i in shortlist])
 
-    def _candidate(self, index: int, text: str, pinyin: str, words: set[str], soft: dict[str, frozenset[str]],
+    def _candidate(self, index: int, text: str, pinyin: str, words: set[str], soft: dict[str, tuple[str, ...]],
                    mass: float, unknown: float, answer_mass: float, query_grams: dict[int, float]) -> Candidate:
         postings = self.postings
         matched = {w for w in words if index in postings.get(w, ())}
@@ -230,11 +232,11 @@ class FaqIndex:
             "partial": fuzz.partial_ratio(phrasing.text, text) / 100 if text and phrasing.text else 0.0,
             "bigram": _dice(text, phrasing.text),
             "tfidf": sum(query_grams.get(g, 0.0) * w for g, w in zip(*self.gram_vectors[index], strict=True)),
-            "query_cover": (sum(self.weight(w) for w in matched) + SOFT * sum(self.weight(w) for w in soft_matched)) / mass
-            if mass else 0.0,
+            "query_cover": (math.fsum(self.weight(w) for w in matched)
+                            + SOFT * math.fsum(self.weight(w) for w in soft_matched)) / mass if mass else 0.0,
             "phrasing_cover": p_cover,
             "keywords": sum(1 for k in keywords if all(w in words for w in k)) / len(keywords) if keywords else 0.0,
-            "answer_cover": sum(self.answer_idf[w] for w in words if index in self.answer_postings.get(w, ())) / answer_mass
+            "answer_cover": math.fsum(self.answer_idf[w] for w in words if index in self.answer_postings.get(w, ())) / answer_mass
             if answer_mass else 0.0,
             "unknown": unknown / mass if mass else 0.0,
             "length": math.log1p(len(words)),

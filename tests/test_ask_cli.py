@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.conftest import run_process
+from tests.conftest import ROOT, run_process
 
 KEYS = {"text", "intent", "faq_id", "category", "score", "reply"}
 
@@ -64,3 +64,20 @@ def test_real_process_prints_only_answers_on_stdout(tmp_path):
 
     answers = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [a["text"] for a in answers] == ["物业费怎么交", "你好"]
+
+
+def test_a_message_scores_the_same_in_every_process(tmp_path):
+    """Python changes the order of sets with each process (its hash seed); the scores must not change with it."""
+    import json
+
+    db = str(tmp_path / "kb.db")
+    assert run_process("kb", "import", str(ROOT / "tests" / "data" / "kb_aa" / "kb.json"), "--replace", "--db", db).returncode == 0
+    texts = "".join(json.loads(line)["text"].replace("\n", " ") + "\n"
+                    for line in open(ROOT / "tests" / "data" / "kb_aa" / "messages.jsonl", encoding="utf-8"))
+    runs = [run_process("ask", "--json", "--mention", "--db", db, stdin=texts, env={"PYTHONHASHSEED": seed})
+            for seed in ("1", "2", "3")]
+    assert all(run.returncode == 0 for run in runs)
+    first, *others = [[(a["intent"], a["faq_id"], a["category"], a["score"]) for a in map(json.loads, run.stdout.splitlines())]
+                      for run in runs]
+    assert len(first) == texts.count("\n")
+    assert all(other == first for other in others)
