@@ -743,3 +743,17 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
 
 def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     assert understanding.classify("水表换好了，可是水压还是低得很，洗不了澡", mentioned=False).intent == "complaint"
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("暂住的那个证明快到期了，续签要带什么", "续签"),
+    ("安置房的房本办下来以后契税要自己交吗", "契税"),
+    ("拿了安置房以后户口要不要跟着迁过去", "户口"),
+])
+def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
+    permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
+                      "带身份证和租房合同到社区警务室办理。")
+    home = FaqEntry("z-1", "征收", "安置房什么时候能办房产证？", ("安置房的房本好久办得下来",), ("安置房",),
+                    "交房后由征收部门统一办理不动产证，进度请问网格员。")
+    asked = Understanding([permit, home, *KB], lexicon=LEXICON).classify(text, mentioned=True)
+    assert asked.faq is None and named in asked.reason
