@@ -63,6 +63,11 @@ _SMALL_TALK = re.compile(
     r"|^(?:谢谢|感谢|多谢)(?:你|您|小助手)?[啊了哈]?[,，!！]?(?:上次|刚才|之前)?的?(?:回答|解答|帮助|帮忙)?[了啊哈!！]*$")
 
 
+def _asking_clauses(text: str) -> list[str]:
+    """The clauses of a message that ask something, or all of it when none does."""
+    return [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
+
+
 def _return_free_memory() -> None:
     """Building an index churns through many small objects; give the freed heap back to the system (glibc)."""
     try:
@@ -117,6 +122,7 @@ class Understanding:
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
         self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
         self.must_name_anywhere = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name_anywhere)
+        self.details = tuple((d.name, re.compile(d.asks), tuple(w.lower() for w in d.said_by)) for d in self.lexicon.details)
         self.reload(entries)
 
     def reload(self, entries: list[FaqEntry]) -> None:
@@ -142,11 +148,21 @@ class Understanding:
         does not. Words marked * in the file count wherever they are said."""
         if not any(w.endswith(n) for w in subjects for n in self.must_name):  # 装修押金, 开发票; not 工资卡
             return []
-        clauses = [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
-        asked = {w for c in clauses for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
+        asked = {w for c in _asking_clauses(text) for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
         # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
         names = [n for w in subjects for n in self.must_name if w.endswith(n) and (w in asked or n in self.must_name_anywhere)]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
+
+    def _unsaid(self, entry: FaqEntry, text: str) -> str | None:
+        """A detail the message asks about (how it is paid, where to pay: asked_details.yaml) that the entry does not
+        speak of: "签约奖励是跟补偿款一起打还是另外发" is not answered by an entry saying only that there is a reward."""
+        clauses = _asking_clauses(text)
+        asked = [name for name, asks, _ in self.details if any(asks.search(c) for c in clauses)]
+        if not asked:
+            return None
+        said = " ".join((entry.question, *entry.similar, *entry.keywords, entry.answer)).lower()
+        return next((name for name, _, said_by in self.details if name in asked and not any(w in said for w in said_by)),
+                    None)
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
@@ -175,7 +191,8 @@ class Understanding:
             self.index.speaks_of(top.entry, subjects, norm) or self.index.shares_a_number(top.entry, norm))
         # "业委会委员任期几年" shares 业委会委员 with an entry on who may serve; 任期 is what it asks, and the entry is silent on it.
         unnamed = self._unnamed(top.entry, subjects, norm) if on_topic else []
-        on_topic = on_topic and not unnamed
+        unsaid = self._unsaid(top.entry, norm) if on_topic and not unnamed else None
+        on_topic = on_topic and not unnamed and not unsaid
 
         # A question about a rule wins over the problem words it mentions ("私搭的棚子拆迁补不补"), unless it also
         # tells of trouble now ("…停水三天了没人管"); a statement of a problem is a report, however well it matches
@@ -197,6 +214,8 @@ class Understanding:
             return Decision("none", top.score, "names no subject", **common)
         if unnamed:  # it asks about a thing the entry does not name
             return Decision("none", top.score, f"off topic: {top.entry.id} does not speak of {'、'.join(unnamed)}", **common)
+        if unsaid:  # it asks about a detail the entry does not tell
+            return Decision("none", top.score, f"off topic: {top.entry.id} does not say {unsaid}", **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {'、'.join(subjects)}", **common)
         margin = top.score - second

@@ -32,6 +32,13 @@ class Kind:
 
 
 @dataclass(frozen=True, slots=True)
+class Detail:
+    name: str  # 怎么发放
+    asks: str  # a regular expression: the message asks about this detail (一起打还是另外发)
+    said_by: tuple[str, ...]  # an entry that says one of these speaks of it (发放, 银行卡)
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     userdict: Path
     synonyms: dict[str, str]  # variant -> canonical term
@@ -56,6 +63,7 @@ class Lexicon:
     joke_patterns: tuple[str, ...] = field(default=())  # regular expressions: 我老公打呼噜才叫噪音，哈哈
     must_name: frozenset[str] = field(default=frozenset())  # 社保, 工资: asked of, only an entry naming them answers
     must_name_anywhere: frozenset[str] = field(default=frozenset())  # 去世: ... said anywhere in the message
+    details: tuple[Detail, ...] = field(default=())  # how it is paid, where to pay: only an entry saying so answers
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -141,6 +149,31 @@ def _read_categories(path: Path) -> dict:
     return spec
 
 
+def _read_details(path: Path) -> tuple[Detail, ...]:
+    """asked_details.yaml, checked like categories.yaml: all of it or a clear message."""
+    try:
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise InvalidFile(str(path), message=f"{path}：不是有效的 YAML（{exc}）") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("details"), dict) or not all(
+            isinstance(body, dict) for body in spec["details"].values()):
+        raise InvalidFile(str(path), message=f"{path}：缺少 details（每个细节下写 asks 和 said_by）")
+    problems = [p for name, body in spec["details"].items()
+                for p in _list_problems(f"细节 {name}", "said_by", body.get("said_by"))]
+    for name, body in spec["details"].items():
+        where, asks = f"细节 {name}", str(body.get("asks") or "")
+        if not body.get("said_by"):
+            problems.append(Problem(where, "said_by", "至少要有一个词"))
+        try:
+            if re.compile(asks).search("") is not None:  # it would find the detail asked in every message
+                problems.append(Problem(where, "asks", f"缺少正则表达式，或它能匹配空字符串：{asks!r}"))
+        except re.error as exc:
+            problems.append(Problem(where, "asks", f"正则表达式有误（{exc}）：{asks}"))
+    if problems:
+        raise InvalidFile(str(path), problems, f"{path}：发现 {len(problems)} 处错误，词表未载入")
+    return tuple(Detail(str(name), str(body["asks"]), _words(body["said_by"])) for name, body in spec["details"].items())
+
+
 def load_lexicon(directory: Path = HERE) -> Lexicon:
     spec = _read_categories(directory / "categories.yaml")
     categories = tuple(
@@ -177,4 +210,5 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
         joke_patterns=_words(spec.get("joke_patterns")),
         must_name=must_name,
         must_name_anywhere=must_name_anywhere,
+        details=_read_details(directory / "asked_details.yaml"),
     )

@@ -757,3 +757,35 @@ def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answ
                     "交房后由征收部门统一办理不动产证，进度请问网格员。")
     asked = Understanding([permit, home, *KB], lexicon=LEXICON).classify(text, mentioned=True)
     assert asked.faq is None and named in asked.reason
+
+
+def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
+    reward = FaqEntry("r-1", "征收", "按期签约有没有奖励？", ("早签协议有奖金吗",), ("签约奖励",),
+                      "按期签约、按期搬迁的给予奖励，金额以征收补偿方案为准。")
+    bot = Understanding([reward, *KB], lexicon=LEXICON)
+    asked = bot.classify("签约奖励是一起打到卡上还是另外发", mentioned=True)
+    assert asked.faq is None and "r-1 does not say 怎么发放" in asked.reason
+    asked = bot.classify("物业费可以在手机上交吗", mentioned=True)  # the 物业费 entries say nothing of paying by phone
+    assert asked.faq is None and "在哪交费" in asked.reason
+    assert bot.classify("早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # what the entry does tell
+    assert bot.classify("邻居的钱都到账了，早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # said by the way, not asked
+    paid = FaqEntry("r-2", "征收", "签约奖励怎么发？", ("奖励什么时候给",), (), "奖励随补偿款一并打到被征收人的银行卡。")
+    assert Understanding([reward, paid, *KB], lexicon=LEXICON).classify(
+        "签约奖励是一起打到卡上还是另外发", mentioned=True).faq.id == "r-2"
+
+
+def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
+    for path in LEXICON.userdict.parent.glob("*.*"):
+        if path.suffix in (".txt", ".yaml"):
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    details = tmp_path / "asked_details.yaml"
+    details.write_text("details:\n  怎么发放:\n    asks: '(?:一起'\n    said_by: [发放]\n"
+                       "  在哪交费:\n    said_by: []\n", encoding="utf-8")
+    with pytest.raises(InvalidFile) as refused:
+        load_lexicon(tmp_path)
+    assert "细节 怎么发放，字段 asks：正则表达式有误" in str(refused.value)
+    assert "细节 在哪交费，字段 asks：缺少正则表达式" in str(refused.value)
+    assert "细节 在哪交费，字段 said_by：至少要有一个词" in str(refused.value)
+    details.write_text("怎么发放: 到账\n", encoding="utf-8")
+    with pytest.raises(InvalidFile, match="缺少 details"):
+        load_lexicon(tmp_path)
