@@ -749,13 +749,17 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("暂住的那个证明快到期了，续签要带什么", "续签"),
     ("安置房的房本办下来以后契税要自己交吗", "契税"),
     ("拿了安置房以后户口要不要跟着迁过去", "户口"),
+    ("加装电梯以后年检归哪个管", "年检"),
+    ("加装电梯以后维保找哪家", "维保"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
                       "带身份证和租房合同到社区警务室办理。")
     home = FaqEntry("z-1", "征收", "安置房什么时候能办房产证？", ("安置房的房本好久办得下来",), ("安置房",),
                     "交房后由征收部门统一办理不动产证，进度请问网格员。")
-    asked = Understanding([permit, home, *KB], lexicon=LEXICON).classify(text, mentioned=True)
+    lift = FaqEntry("g-1", "加装电梯", "老楼加装电梯有补贴吗？", ("加装电梯政府补多少",), ("加装电梯",),
+                    "符合条件的老旧住宅加装电梯可申请财政补贴，具体标准问网格员。")
+    asked = Understanding([permit, home, lift, *KB], lexicon=LEXICON).classify(text, mentioned=True)
     assert asked.faq is None and named in asked.reason
 
 
@@ -769,6 +773,9 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
     assert asked.faq is None and "在哪交费" in asked.reason
     assert bot.classify("早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # what the entry does tell
     assert bot.classify("邻居的钱都到账了，早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # said by the way, not asked
+    card = FaqEntry("c-1", "养老", "老年优待证怎么办？", ("优待证在哪里申请",), ("优待证",), "带身份证到社区申请，凭证坐公交免费。")
+    asked = Understanding([card, *KB], lexicon=LEXICON).classify("外省办的优待证在这边坐公交可以用不", mentioned=True)
+    assert asked.faq is None and "外地能不能用" in asked.reason
     paid = FaqEntry("r-2", "征收", "签约奖励怎么发？", ("奖励什么时候给",), (), "奖励随补偿款一并打到被征收人的银行卡。")
     assert Understanding([reward, paid, *KB], lexicon=LEXICON).classify(
         "签约奖励是一起打到卡上还是另外发", mentioned=True).faq.id == "r-2"
