@@ -73,7 +73,8 @@ class Words:
     # Aspect markers and counts that Chinese puts inside a verb-object word: 停电 -> 停了两次电, 漏水 -> 漏了水.
     _INSERTED = "[了过着几次天回趟一二三四五六七八九十两半整好多个条道根处大长宽深间层栋晚夜上]{1,5}"  # 裂了好长一条缝, 停了一整天电
 
-    def __init__(self, words, gapped: bool = False):
+    def __init__(self, words, gapped: bool = False, patterns=()):
+        self._patterns = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         words = sorted({as_in_messages(w) for w in words if w}, key=len, reverse=True)
         self._exact = re.compile("|".join(map(re.escape, words))) if words else None
         # Gapped forms are checked only when their first two characters occur: a cheap filter before a regex.
@@ -94,6 +95,8 @@ class Words:
         for head, forms in self._gapped.items():
             if head in text:
                 found += [word for word, pattern in forms if word not in found and pattern.search(text)]
+        if self._patterns:
+            found += [m.group(0) for m in self._patterns.finditer(text)]
         return tuple(dict.fromkeys(found))
 
 
@@ -116,8 +119,10 @@ class ComplaintDetector:
         self._places_set = set(lexicon.place_words)
         self._decisive = {w for c in lexicon.categories for w in c.decisive}
         # A general sign that a category also lists (漏水 for utilities) hints at that category like an object does.
-        self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True), Words(c.objects),
-                             Words([w for w in c.problems if w in generic])) for c in lexicon.categories]
+        self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True, patterns=c.problem_patterns),
+                             Words(c.objects), Words([w for w in c.problems if w in generic])) for c in lexicon.categories]
+        # A word of rules inside a stated problem ("高龄补贴三个月没到账") is part of the trouble, not a question of rules.
+        self._stated = _any_of(p for c in lexicon.categories for p in c.problem_patterns)
         self._signs = Words(lexicon.problem_words)
         self._policy = Words(lexicon.policy_words)
         self._places = Words(lexicon.place_words)
@@ -201,7 +206,7 @@ class ComplaintDetector:
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
-        policy = self._policy.find(HELP_ASKED.sub("", _REQUEST.sub("", text)))
+        policy = self._policy.find(self._stated.sub(",", HELP_ASKED.sub("", _REQUEST.sub("", text))))
         is_question = is_question and not (request and not policy)  # "能不能来处理一下" asks for action
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)

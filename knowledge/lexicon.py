@@ -23,6 +23,7 @@ class Category:
     objects: tuple[str, ...]  # what a problem of this kind is about: 路灯, 井盖, 油烟
     problems: tuple[str, ...]  # words that by themselves state such a problem: 不亮, 油烟直排
     decisive: tuple[str, ...] = ()  # things that settle the category when named: a crack in a 安置房 is a housing dispute
+    problem_patterns: tuple[str, ...] = ()  # regular expressions that state such a problem: 补贴三个月没到账
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +132,22 @@ def _read_categories(path: Path) -> dict:
     if not isinstance(spec, dict) or not isinstance(spec.get("categories"), dict) or not all(
             isinstance(body, dict) for body in spec["categories"].values()):
         raise InvalidFile(str(path), message=f"{path}：缺少 categories（每个类别代码下写 label、objects、problems）")
-    problems = [p for code, body in spec["categories"].items() for key in ("objects", "problems", "decisive")
+    problems = [p for code, body in spec["categories"].items()
+                for key in ("objects", "problems", "decisive", "problem_patterns")
                 for p in _list_problems(f"类别 {code}", key, body.get(key))]
     problems += [p for key in (*_WORD_KEYS, *_PATTERN_KEYS) for p in _list_problems("词表", key, spec.get(key))]
     if not problems:
-        for key in _PATTERN_KEYS:
-            for number, pattern in enumerate(spec.get(key) or (), 1):
+        lists = [(key, "", spec.get(key)) for key in _PATTERN_KEYS]
+        lists += [("problem_patterns", f"类别 {code} ", body.get("problem_patterns")) for code, body in spec["categories"].items()]
+        for key, where, patterns in lists:
+            for number, pattern in enumerate(patterns or (), 1):
                 try:
                     matches_empty = re.compile(str(pattern)).search("") is not None
                 except re.error as exc:
-                    problems.append(Problem(f"第 {number} 条", key, f"正则表达式有误（{exc}）：{pattern}"))
+                    problems.append(Problem(f"{where}第 {number} 条", key, f"正则表达式有误（{exc}）：{pattern}"))
                     continue
                 if matches_empty:  # it would find trouble in every message
-                    problems.append(Problem(f"第 {number} 条", key, f"正则表达式能匹配空字符串：{pattern}"))
+                    problems.append(Problem(f"{where}第 {number} 条", key, f"正则表达式能匹配空字符串：{pattern}"))
     if problems:
         raise InvalidFile(str(path), problems, f"{path}：发现 {len(problems)} 处错误，词表未载入")
     return spec
@@ -178,7 +182,7 @@ def load_lexicon(directory: Path = HERE) -> Lexicon:
     spec = _read_categories(directory / "categories.yaml")
     categories = tuple(
         Category(code, str(body.get("label") or code), _words(body.get("objects")) + _words(body.get("decisive")),
-                 _words(body.get("problems")), _words(body.get("decisive")))
+                 _words(body.get("problems")), _words(body.get("decisive")), _words(body.get("problem_patterns")))
         for code, body in spec["categories"].items()
     )
     stopwords = frozenset(word for parts in _lines(directory / "stopwords.txt") for word in parts)

@@ -625,6 +625,9 @@ def test_a_broken_lexicon_file_is_refused_with_the_place_of_the_slip(tmp_path):
     categories.write_text("categories:\n  noise:\n    objects: [广场舞]\ntrouble_patterns: ['(?:很)?']\n", encoding="utf-8")
     with pytest.raises(InvalidFile, match="trouble_patterns：正则表达式能匹配空字符串"):
         load_lexicon(tmp_path)
+    categories.write_text("categories:\n  other:\n    problems: [骗]\n    problem_patterns: [没到账, '补贴(']\n", encoding="utf-8")
+    with pytest.raises(InvalidFile, match="类别 other 第 2 条，字段 problem_patterns：正则表达式有误"):
+        load_lexicon(tmp_path)
 
 
 def test_a_strongly_matched_question_is_answered_unless_it_wants_something_done():
@@ -796,3 +799,14 @@ def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
     details.write_text("怎么发放: 到账\n", encoding="utf-8")
     with pytest.raises(InvalidFile, match="缺少 details"):
         load_lexicon(tmp_path)
+
+
+def test_a_benefit_stalled_for_months_is_a_case_to_chase_not_a_question_of_rules():
+    allowance = FaqEntry("y-1", "养老服务", "高龄津贴在哪里申请？", ("80岁以上老人的补贴在哪里办",), ("高龄津贴",),
+                         "年满80周岁的本区户籍老人，带身份证和户口本到社区申请，按月发到社保卡。")
+    bot = Understanding([allowance, *KB], lexicon=LEXICON)
+    stalled = bot.classify("我妈的高龄津贴申请了四个月还没到账，到底卡在哪里", mentioned=True)
+    assert (stalled.intent, stalled.category) == ("complaint", "other")
+    assert bot.classify("困难补助的申请递上去三个月了还没批，问了也说不清", mentioned=False).intent == "complaint"
+    assert bot.classify("高龄津贴在哪里申请，要带什么", mentioned=True).faq.id == "y-1"
+    assert bot.classify("高龄津贴申请了以后一般几个月能到账", mentioned=True).intent != "complaint"  # asks, tells nothing
