@@ -808,5 +808,6 @@ def test_a_benefit_stalled_for_months_is_a_case_to_chase_not_a_question_of_rules
     stalled = bot.classify("我妈的高龄津贴申请了四个月还没到账，到底卡在哪里", mentioned=True)
     assert (stalled.intent, stalled.category) == ("complaint", "other")
     assert bot.classify("困难补助的申请递上去三个月了还没批，问了也说不清", mentioned=False).intent == "complaint"
+    assert bot.classify("去街道开个证明跑了四趟，每回都说盖章的人出去了", mentioned=False).intent == "complaint"  # runaround
     assert bot.classify("高龄津贴在哪里申请，要带什么", mentioned=True).faq.id == "y-1"
     assert bot.classify("高龄津贴申请了以后一般几个月能到账", mentioned=True).intent != "complaint"  # asks, tells nothing
