@@ -809,5 +809,7 @@ def test_a_benefit_stalled_for_months_is_a_case_to_chase_not_a_question_of_rules
     assert (stalled.intent, stalled.category) == ("complaint", "other")
     assert bot.classify("困难补助的申请递上去三个月了还没批，问了也说不清", mentioned=False).intent == "complaint"
     assert bot.classify("去街道开个证明跑了四趟，每回都说盖章的人出去了", mentioned=False).intent == "complaint"  # runaround
+    scam = bot.classify("有个人自称民政局的，说办高龄津贴要先交两百块手续费，我妈差点就给了", mentioned=False)
+    assert (scam.intent, scam.category) == ("complaint", "other")  # a fraud in the name of a benefit
     assert bot.classify("高龄津贴在哪里申请，要带什么", mentioned=True).faq.id == "y-1"
     assert bot.classify("高龄津贴申请了以后一般几个月能到账", mentioned=True).intent != "complaint"  # asks, tells nothing
