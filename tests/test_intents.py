@@ -384,6 +384,9 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("楼下烧烤的烟全灌进我家客厅", "cooking_fumes"),
     ("物业把楼后那块草坪推平划成车位，一个月收一百五，收的钱到哪去了问了几次都不说", "property_service"),  # pocketing
     ("物业擅自把单元门口的花坛铲了租给别人摆摊", "property_service"),         # done without asking
+    ("旁边小区化粪池又漫出来了，一条巷子都是", "sanitation"),
+    ("分好类的垃圾清运车来了全部倒在一起，那还分个什么", "sanitation"),         # sorting wasted
+    ("打电话给物业说下午来修门禁，等到天黑都没见个人影", "property_service"),
     ("电表转得飞快，家里根本没怎么开电器", "utilities"),
     ("厨房水管一直渗水，找了物业好几次也没人来", "utilities"),
     ("有人把装修垃圾倒在小区后面的草地上", "sanitation"),
