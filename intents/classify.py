@@ -22,7 +22,7 @@ _QUESTION = re.compile(
     r"|(?<![怎什这那多])么(?:样|时候|意思)"  # dialect 么样 = 怎么样, 么时候 = 什么时候 (the dialect table cannot map them safely)
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
-    r"|到底[^,.;!?，。；！？]{1,10}?还是|(?:是|算|按|找|归|给|选|交)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
+    r"|到底[^,.;!?，。；！？]{1,10}?还是|(?:是|算|按|找|归|给|选|交|丢|扔|倒|投)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
     r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
     r"|(?:要|给|交|补|赔|收|算|拿|领)好多(?=[钱平块元]|[人户年天个](?!了|的|都|一起)|$|[?？啊呀哦咯噻])|是好多(?=$|[?？啊呀哦咯噻])"
@@ -31,6 +31,8 @@ _QUESTION = re.compile(
     r"|投放|交|发|办|拿|到账|领|签|搬|修|换|装|收|通|要(?!不))"  # dialect 好久 = 多久/几时: 好久能交房, 好久换一届, 好久投放;
     # not 好久没人管, 好久才来, 等了好久开发商, 等了好久换的, 好久搬的家, 好久没来一回
 )
+# A paper to bring ("要交税证明吗", "带上工资流水") names a thing to be named without asking about it.
+_PAPER = "(?:证明|凭证|记录|流水|清单|单据)"
 _CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
@@ -151,7 +153,8 @@ class Understanding:
             return []
         asked = {w for c in _asking_clauses(text) for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
         # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
-        names = [n for w in subjects for n in self.must_name if w.endswith(n) and (w in asked or n in self.must_name_anywhere)]
+        names = [n for w in subjects for n in self.must_name if w.endswith(n) and (w in asked or n in self.must_name_anywhere)
+                 and not re.search(re.escape(w) + _PAPER, text)]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def _unsaid(self, entry: FaqEntry, text: str) -> str | None:

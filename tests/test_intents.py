@@ -816,3 +816,17 @@ def test_a_benefit_stalled_for_months_is_a_case_to_chase_not_a_question_of_rules
     assert (scam.intent, scam.category) == ("complaint", "other")  # a fraud in the name of a benefit
     assert bot.classify("高龄津贴在哪里申请，要带什么", mentioned=True).faq.id == "y-1"
     assert bot.classify("高龄津贴申请了以后一般几个月能到账", mentioned=True).intent != "complaint"  # asks, tells nothing
+
+
+def test_a_choice_between_bins_is_a_question(understanding):
+    decision = understanding.classify("垃圾分类搞不懂 过期的药丢红色桶还是灰色桶", mentioned=False)
+    assert decision.is_question and decision.faq.id == "c-1"
+
+
+def test_a_paper_to_bring_is_no_question_about_what_it_proves():
+    shop = FaqEntry("s-1", "征收", "门面被征收，停业损失怎么补？", ("店铺征收停业补偿",), ("停产停业",),
+                    "按征收前的经营效益和停业期限补偿，需提供营业执照和近年的经营记录。")
+    bot = Understanding([shop, *KB], lexicon=LEXICON)
+    assert bot.classify("门面征收了停业损失怎么补，要带纳税证明吗", mentioned=True).faq.id == "s-1"
+    asked = bot.classify("门面征收了停业补偿要交税吗", mentioned=True)
+    assert asked.faq is None and "交税" in asked.reason
