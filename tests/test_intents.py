@@ -387,6 +387,8 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("旁边小区化粪池又漫出来了，一条巷子都是", "sanitation"),
     ("分好类的垃圾清运车来了全部倒在一起，那还分个什么", "sanitation"),         # sorting wasted
     ("打电话给物业说下午来修门禁，等到天黑都没见个人影", "property_service"),
+    ("一样的老房子，邻居赔得比我多三万，这个拆迁一点都不公平", "housing"),
+    ("又是哪个把旧沙发丢在楼道里，堆了一个礼拜了", "sanitation"),              # again: a grievance, not a question
     ("电表转得飞快，家里根本没怎么开电器", "utilities"),
     ("厨房水管一直渗水，找了物业好几次也没人来", "utilities"),
     ("有人把装修垃圾倒在小区后面的草地上", "sanitation"),
@@ -642,7 +644,8 @@ def test_a_strongly_matched_question_is_answered_unless_it_wants_something_done(
                  "移交以后水管坏了三天都没人修，自来水公司是干什么吃的", "楼上天天半夜剁东西，吵得睡不着，物业能管吗",
                  "停水三天了冇得人管，水管坏了找谁修", "积水好深了车开不出去，要报给谁",
                  "电梯坏了三天了，电梯坏了到底找哪个修？", "我们单元的电梯困人了！！！怎么办怎么办",
-                 "旧改施工把我家窗户玻璃砸烂了，到现在没人赔，找哪个反映", "三天两头停电是么意思咯"):
+                 "旧改施工把我家窗户玻璃砸烂了，到现在没人赔，找哪个反映", "三天两头停电是么意思咯",
+                 "楼顶有人在加盖，说是等拆迁多算面积，这样搞合理吗"):
         assert bot.classify(text, mentioned=True).intent == "complaint", text
 
 
