@@ -761,6 +761,8 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("拿了安置房以后户口要不要跟着迁过去", "户口"),
     ("加装电梯以后年检归哪个管", "年检"),
     ("加装电梯以后维保找哪家", "维保"),
+    ("居住证每年都要去签注吗", "签注"),
+    ("分到的安置房以后能上市卖吗", "卖房"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
@@ -783,6 +785,9 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
     assert asked.faq is None and "在哪交费" in asked.reason
     assert bot.classify("早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # what the entry does tell
     assert bot.classify("邻居的钱都到账了，早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # said by the way, not asked
+    fund = FaqEntry("f-1", "物业", "维修资金怎么申请使用？", ("公共维修基金怎么用",), ("维修资金",), "业主表决同意后向住建部门申请。")
+    asked = Understanding([fund, *KB], lexicon=LEXICON).classify("我家的维修资金还剩多少，去哪看", mentioned=True)
+    assert asked.faq is None and "还剩多少" in asked.reason
     card = FaqEntry("c-1", "养老", "老年优待证怎么办？", ("优待证在哪里申请",), ("优待证",), "带身份证到社区申请，凭证坐公交免费。")
     asked = Understanding([card, *KB], lexicon=LEXICON).classify("外省办的优待证在这边坐公交可以用不", mentioned=True)
     assert asked.faq is None and "外地能不能用" in asked.reason
