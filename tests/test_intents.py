@@ -764,6 +764,8 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("加装电梯以后维保找哪家", "维保"),
     ("居住证每年都要去签注吗", "签注"),
     ("分到的安置房以后能上市卖吗", "卖房"),
+    ("办居住证还要去派出所备案吗", "备案"),
+    ("安置房建在哪里，离这里远不远", "建在哪里"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
@@ -786,6 +788,8 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
     assert asked.faq is None and "在哪交费" in asked.reason
     assert bot.classify("早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # what the entry does tell
     assert bot.classify("邻居的钱都到账了，早签协议有没有奖金", mentioned=True).faq.id == "r-1"  # said by the way, not asked
+    asked = Understanding(KB, lexicon=LEXICON).classify("临时安置费能不能直接拿去抵物业费", mentioned=True)
+    assert asked.faq is None and "抵扣" in asked.reason
     fund = FaqEntry("f-1", "物业", "维修资金怎么申请使用？", ("公共维修基金怎么用",), ("维修资金",), "业主表决同意后向住建部门申请。")
     asked = Understanding([fund, *KB], lexicon=LEXICON).classify("我家的维修资金还剩多少，去哪看", mentioned=True)
     assert asked.faq is None and "还剩多少" in asked.reason
@@ -826,6 +830,11 @@ def test_a_benefit_stalled_for_months_is_a_case_to_chase_not_a_question_of_rules
     assert (scam.intent, scam.category) == ("complaint", "other")  # a fraud in the name of a benefit
     assert bot.classify("高龄津贴在哪里申请，要带什么", mentioned=True).faq.id == "y-1"
     assert bot.classify("高龄津贴申请了以后一般几个月能到账", mentioned=True).intent != "complaint"  # asks, tells nothing
+
+
+@pytest.mark.parametrize("text", ["小区保洁员的工资好多", "这个车位的租金好多啊"])
+def test_how_much_said_with_haoduo_after_pay_or_rent_is_a_question(understanding, text):
+    assert understanding.classify(text, mentioned=False).is_question
 
 
 def test_a_choice_between_bins_is_a_question(understanding):
