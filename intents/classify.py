@@ -59,6 +59,7 @@ _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|
                            r"|怎么办|怎么搞|怎么处理|没有?人(?:赔|处理|负责|解决)|(?<![能会])不(?:修|管|处理|解决)"
                            r"|困人|关了?人|有人在里面|快点|赶紧|急死"  # an emergency
                            r"|找(?:谁|哪个)都(?:推|不管|没用)|推来推去|踢皮球|又是(?:哪个|谁|哪家)(?:把|在|又)"  # the runaround, again
+                           r"|说好(?:了|的)?[^,.;!?，。；！？]{1,12}[,，\s]\s*(?:现在|结果|到现在|至今)"  # a promise broken
                            r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法|这合不合理"
                            rf"|{_INDIGNATION.pattern}")  # indignation wants it done too
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")

@@ -389,6 +389,9 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("打电话给物业说下午来修门禁，等到天黑都没见个人影", "property_service"),
     ("一样的老房子，邻居赔得比我多三万，这个拆迁一点都不公平", "housing"),
     ("又是哪个把旧沙发丢在楼道里，堆了一个礼拜了", "sanitation"),              # again: a grievance, not a question
+    ("前面那家超市把人行道砌了一道矮墙，圈成自己的停车位", "illegal_building"),
+    ("我们这栋老楼墙上的缝越来越宽，住在里面的老人问会不会塌", "safety_hazard"),
+    ("分的安置房比协议少了五个平方，找开发商说找政府，找政府说找开发商", "housing"),  # passing the buck
     ("电表转得飞快，家里根本没怎么开电器", "utilities"),
     ("厨房水管一直渗水，找了物业好几次也没人来", "utilities"),
     ("有人把装修垃圾倒在小区后面的草地上", "sanitation"),
