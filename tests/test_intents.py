@@ -500,7 +500,7 @@ def test_more_ways_of_telling_a_problem(understanding, text, category):
     "之前电梯坏了好几天，现在修好了，还不错", "楼道灯一直没人修，今天终于修好了，谢谢",  # trouble over
     "电梯坏了三天，今天我们5栋终于修好了，谢谢物业", "我们那栋被圈进征收范围了，好开心", "电梯里有人喷香水，冲死人",
     "谢谢社区的王姐 上午帮我爸把证明开好了 太暖心了", "我外婆乡下那边快要征收了 一家人天天在群里讨论分几套房",
-    "前年涨大水把车库淹了，那次好吓人", "昨天帮我妹搬家，搬得腿都要断了", "以前住老厂区天天停水，搬过来以后好多了",  # past, figures
+    "今天网格员挨家挨户上门登记，还提醒我们关好煤气，好细心", "前年涨大水把车库淹了，那次好吓人", "昨天帮我妹搬家，搬得腿都要断了", "以前住老厂区天天停水，搬过来以后好多了",  # past, figures
 ])
 def test_chatter_that_shares_words_with_the_grammar_of_trouble_stays_quiet(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
