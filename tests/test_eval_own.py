@@ -3,7 +3,7 @@
 knowledge bases.
 
 - own: messages against the shipped knowledge base.
-- kb_a … kb_l, kb_n … kb_z, kb_aa … kb_ac (no kb_d): each a knowledge base of its own (kb.json) with messages written for it by someone who had not
+- kb_a … kb_l, kb_n … kb_z, kb_aa … kb_ai (no kb_d): each a knowledge base of its own (kb.json) with messages written for it by someone who had not
   seen our code or our other data: the nearest thing we have to the held-out set. Lines sharing six characters in
   a row with a dev message were left out.
 - kb_m: questions its knowledge base answers and as many on the same topics that it does not (near misses):
@@ -12,9 +12,9 @@ knowledge bases.
   on purpose, and its FAQ figure is the lowest.
 - reports: reports of trouble and chatter close to it (no FAQ lines), against the shipped knowledge base.
 
-The floors sit just under what the bot measures now (for kb_x … kb_ac one line under: a clean-cache CI run once
-answered one kb_aa line more wrongly than any run since, and we could not reproduce it); docs/matching.md has the figures of each set's first run,
-before anything was changed for it."""
+The floors sit one line under what the bot measures now, and the wrong-answer ceilings one line over (scores no
+longer depend on Python's hash seed, which once made a clean-cache CI run answer a kb_aa line differently);
+docs/matching.md has the figures of each set's first run, before anything was changed for it."""
 
 from __future__ import annotations
 
@@ -28,69 +28,81 @@ DATA = Path(__file__).resolve().parent / "data"
 FLOORS = {
     "own": {"faq_accuracy": 0.91, "complaint_recall": 0.92, "complaint_precision": 0.92, "category_accuracy": 0.88,
             "silence_rate": 0.97},
-    "kb_a": {"faq_accuracy": 0.81, "complaint_recall": 0.90, "complaint_precision": 0.90, "category_accuracy": 0.95,
+    "kb_a": {"faq_accuracy": 0.81, "complaint_recall": 0.91, "complaint_precision": 0.90, "category_accuracy": 0.95,
              "silence_rate": 0.94},
-    "kb_b": {"faq_accuracy": 0.78, "complaint_recall": 0.95, "complaint_precision": 0.95, "category_accuracy": 0.90,
+    "kb_b": {"faq_accuracy": 0.78, "complaint_recall": 0.95, "complaint_precision": 0.95, "category_accuracy": 0.91,
              "silence_rate": 0.94},
-    "kb_c": {"faq_accuracy": 0.81, "complaint_recall": 0.92, "complaint_precision": 0.87, "category_accuracy": 0.95,
-             "silence_rate": 0.94},
-    "kb_e": {"faq_accuracy": 0.86, "complaint_recall": 0.95, "complaint_precision": 0.92, "category_accuracy": 0.90,
+    "kb_c": {"faq_accuracy": 0.81, "complaint_recall": 0.92, "complaint_precision": 0.87, "category_accuracy": 0.96,
+             "silence_rate": 0.95},
+    "kb_e": {"faq_accuracy": 0.86, "complaint_recall": 0.95, "complaint_precision": 0.92, "category_accuracy": 0.93,
              "silence_rate": 0.90},
-    "kb_f": {"faq_accuracy": 0.66, "complaint_recall": 0.95, "complaint_precision": 0.88, "category_accuracy": 0.80,
-             "silence_rate": 0.86},
-    "kb_g": {"faq_accuracy": 0.83, "complaint_recall": 0.87, "complaint_precision": 0.84, "category_accuracy": 0.85,
-             "silence_rate": 0.90},
-    "kb_h": {"faq_accuracy": 0.91, "complaint_recall": 0.90, "complaint_precision": 0.90, "category_accuracy": 0.90,
+    "kb_f": {"faq_accuracy": 0.66, "complaint_recall": 0.96, "complaint_precision": 0.88, "category_accuracy": 0.96,
              "silence_rate": 0.92},
-    "kb_i": {"faq_accuracy": 0.93, "complaint_recall": 0.87, "complaint_precision": 0.84, "category_accuracy": 0.90,
-             "silence_rate": 0.87},
-    "kb_j": {"faq_accuracy": 0.92, "complaint_recall": 0.73, "complaint_precision": 0.80, "category_accuracy": 0.92,
-             "silence_rate": 0.85},
-    "kb_k": {"faq_accuracy": 0.99, "complaint_recall": 0.86, "complaint_precision": 0.90, "category_accuracy": 0.89,
-             "silence_rate": 0.92},
-    "kb_l": {"faq_accuracy": 0.90, "complaint_recall": 0.83, "complaint_precision": 0.86, "category_accuracy": 0.95,
-             "silence_rate": 0.90},
+    "kb_g": {"faq_accuracy": 0.83, "complaint_recall": 0.88, "complaint_precision": 0.88, "category_accuracy": 0.92,
+             "silence_rate": 0.93},
+    "kb_h": {"faq_accuracy": 0.91, "complaint_recall": 0.92, "complaint_precision": 0.95, "category_accuracy": 0.91,
+             "silence_rate": 0.97},
+    "kb_i": {"faq_accuracy": 0.93, "complaint_recall": 0.96, "complaint_precision": 0.96, "category_accuracy": 0.96,
+             "silence_rate": 0.94},
+    "kb_j": {"faq_accuracy": 0.92, "complaint_recall": 0.87, "complaint_precision": 0.95, "category_accuracy": 0.95,
+             "silence_rate": 0.97},
+    "kb_k": {"faq_accuracy": 0.99, "complaint_recall": 0.96, "complaint_precision": 0.92, "category_accuracy": 0.92,
+             "silence_rate": 0.94},
+    "kb_l": {"faq_accuracy": 0.86, "complaint_recall": 0.88, "complaint_precision": 0.86, "category_accuracy": 0.96,
+             "silence_rate": 0.97},
     "kb_m": {"faq_accuracy": 0.93, "silence_rate": 0.80},
-    "kb_n": {"faq_accuracy": 0.66, "complaint_recall": 0.87, "complaint_precision": 0.89, "category_accuracy": 0.85,
-             "silence_rate": 0.94},
-    "kb_o": {"faq_accuracy": 0.78, "complaint_recall": 0.81, "complaint_precision": 0.88, "category_accuracy": 0.65,
+    "kb_n": {"faq_accuracy": 0.66, "complaint_recall": 0.92, "complaint_precision": 0.92, "category_accuracy": 0.88,
+             "silence_rate": 0.97},
+    "kb_o": {"faq_accuracy": 0.78, "complaint_recall": 0.89, "complaint_precision": 0.91, "category_accuracy": 0.77,
              "silence_rate": 0.93},
-    "kb_p": {"faq_accuracy": 0.89, "complaint_recall": 0.86, "complaint_precision": 0.94, "category_accuracy": 0.75,
+    "kb_p": {"faq_accuracy": 0.89, "complaint_recall": 0.88, "complaint_precision": 0.94, "category_accuracy": 0.87,
              "silence_rate": 0.93},
-    "kb_q": {"faq_accuracy": 0.79, "complaint_recall": 0.80, "complaint_precision": 0.93, "category_accuracy": 0.80,
+    "kb_q": {"faq_accuracy": 0.79, "complaint_recall": 0.88, "complaint_precision": 0.96, "category_accuracy": 0.81,
              "silence_rate": 0.90},
-    "kb_r": {"faq_accuracy": 0.82, "complaint_recall": 0.79, "complaint_precision": 0.90, "category_accuracy": 0.90,
-             "silence_rate": 0.87},
-    "kb_s": {"faq_accuracy": 0.90, "complaint_recall": 0.71, "complaint_precision": 0.93, "category_accuracy": 0.88,
+    "kb_r": {"faq_accuracy": 0.82, "complaint_recall": 0.90, "complaint_precision": 0.90, "category_accuracy": 0.93,
+             "silence_rate": 0.90},
+    "kb_s": {"faq_accuracy": 0.90, "complaint_recall": 0.93, "complaint_precision": 0.93, "category_accuracy": 0.90,
              "silence_rate": 0.89},
-    "kb_t": {"faq_accuracy": 0.47, "complaint_recall": 0.87, "complaint_precision": 0.89, "category_accuracy": 0.85,
+    "kb_t": {"faq_accuracy": 0.47, "complaint_recall": 0.97, "complaint_precision": 0.90, "category_accuracy": 0.85,
              "silence_rate": 0.90},
-    "kb_u": {"faq_accuracy": 0.75, "complaint_recall": 0.89, "complaint_precision": 0.97, "category_accuracy": 0.76,
-             "silence_rate": 0.83},
-    "kb_v": {"faq_accuracy": 0.85, "complaint_recall": 0.87, "complaint_precision": 0.93, "category_accuracy": 0.86,
-             "silence_rate": 0.87},
-    "kb_w": {"faq_accuracy": 0.89, "complaint_recall": 0.89, "complaint_precision": 0.91, "category_accuracy": 0.76,
+    "kb_u": {"faq_accuracy": 0.75, "complaint_recall": 0.90, "complaint_precision": 0.97, "category_accuracy": 0.78,
+             "silence_rate": 0.88},
+    "kb_v": {"faq_accuracy": 0.85, "complaint_recall": 0.93, "complaint_precision": 0.93, "category_accuracy": 0.86,
+             "silence_rate": 0.92},
+    "kb_w": {"faq_accuracy": 0.89, "complaint_recall": 0.94, "complaint_precision": 0.91, "category_accuracy": 0.77,
              "silence_rate": 0.93},
-    "kb_x": {"faq_accuracy": 0.79, "complaint_recall": 0.83, "complaint_precision": 0.93, "category_accuracy": 0.74,
-             "silence_rate": 0.91},
-    "kb_y": {"faq_accuracy": 0.63, "complaint_recall": 0.78, "complaint_precision": 0.96, "category_accuracy": 0.81,
-             "silence_rate": 0.90},
-    "kb_z": {"faq_accuracy": 0.68, "complaint_recall": 0.83, "complaint_precision": 0.88, "category_accuracy": 0.93,
+    "kb_x": {"faq_accuracy": 0.79, "complaint_recall": 0.91, "complaint_precision": 0.94, "category_accuracy": 0.76,
+             "silence_rate": 0.94},
+    "kb_y": {"faq_accuracy": 0.63, "complaint_recall": 0.90, "complaint_precision": 0.96, "category_accuracy": 0.83,
+             "silence_rate": 0.93},
+    "kb_z": {"faq_accuracy": 0.68, "complaint_recall": 0.91, "complaint_precision": 0.91, "category_accuracy": 0.94,
              "silence_rate": 0.86},
-    "kb_aa": {"faq_accuracy": 0.70, "complaint_recall": 0.82, "complaint_precision": 0.93, "category_accuracy": 0.75,
-              "silence_rate": 0.93},
-    "kb_ab": {"faq_accuracy": 0.85, "complaint_recall": 0.86, "complaint_precision": 0.96, "category_accuracy": 0.75,
-              "silence_rate": 0.93},
-    "kb_ac": {"faq_accuracy": 0.83, "complaint_recall": 0.74, "complaint_precision": 0.96, "category_accuracy": 0.85,
+    "kb_aa": {"faq_accuracy": 0.70, "complaint_recall": 0.88, "complaint_precision": 0.93, "category_accuracy": 0.75,
+              "silence_rate": 0.96},
+    "kb_ab": {"faq_accuracy": 0.85, "complaint_recall": 0.91, "complaint_precision": 0.97, "category_accuracy": 0.76,
+              "silence_rate": 0.96},
+    "kb_ac": {"faq_accuracy": 0.83, "complaint_recall": 0.85, "complaint_precision": 0.96, "category_accuracy": 0.87,
+              "silence_rate": 0.94},
+    "kb_ad": {"faq_accuracy": 0.85, "complaint_recall": 0.90, "complaint_precision": 0.96, "category_accuracy": 0.93,
+              "silence_rate": 0.96},
+    "kb_ae": {"faq_accuracy": 0.76, "complaint_recall": 0.93, "complaint_precision": 0.96, "category_accuracy": 0.93,
               "silence_rate": 0.91},
+    "kb_af": {"faq_accuracy": 0.69, "complaint_recall": 0.93, "complaint_precision": 0.93, "category_accuracy": 0.93,
+              "silence_rate": 0.90},
+    "kb_ag": {"faq_accuracy": 0.75, "complaint_recall": 0.97, "complaint_precision": 0.94, "category_accuracy": 0.88,
+              "silence_rate": 0.96},
+    "kb_ah": {"faq_accuracy": 0.80, "complaint_recall": 0.82, "complaint_precision": 0.96, "category_accuracy": 0.93,
+              "silence_rate": 0.96},
+    "kb_ai": {"faq_accuracy": 0.80, "complaint_recall": 0.83, "complaint_precision": 0.96, "category_accuracy": 0.85,
+              "silence_rate": 0.96},
     "reports": {"complaint_recall": 0.80, "complaint_precision": 0.93, "category_accuracy": 0.86, "silence_rate": 0.95},
 }
 # reports has none: its questions were written without our knowledge base, which answers some of them.
-WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.06, "kb_b": 0.03, "kb_c": 0.06, "kb_e": 0.05, "kb_f": 0.05, "kb_g": 0.02,
-                  "kb_h": 0.02, "kb_i": 0.03, "kb_j": 0.04, "kb_k": 0.02, "kb_l": 0.04, "kb_m": 0.1, "kb_n": 0.035,
-                  "kb_o": 0.05, "kb_p": 0.045, "kb_q": 0.07, "kb_r": 0.055, "kb_s": 0.075, "kb_t": 0.04,
-                  "kb_u": 0.08, "kb_v": 0.04, "kb_w": 0.035, "kb_x": 0.07, "kb_y": 0.06, "kb_z": 0.035,
-                  "kb_aa": 0.065, "kb_ab": 0.065, "kb_ac": 0.06}
+WRONG_CEILINGS = {"own": 0.03, "kb_a": 0.035, "kb_b": 0.03, "kb_c": 0.02, "kb_e": 0.025, "kb_f": 0.025, "kb_g": 0.02,
+                  "kb_h": 0.01, "kb_i": 0.02, "kb_j": 0.03, "kb_k": 0.01, "kb_l": 0.025, "kb_m": 0.1, "kb_n": 0.01,
+                  "kb_o": 0.04, "kb_p": 0.025, "kb_q": 0.035, "kb_r": 0.035, "kb_s": 0.045, "kb_t": 0.035,
+                  "kb_u": 0.065, "kb_v": 0.03, "kb_w": 0.02, "kb_x": 0.035, "kb_y": 0.045, "kb_z": 0.025,
+                  "kb_aa": 0.045, "kb_ab": 0.045, "kb_ac": 0.035, "kb_ad": 0.01, "kb_ae": 0.07, "kb_af": 0.055, "kb_ag": 0.01, "kb_ah": 0.03, "kb_ai": 0.02}
 
 
 @pytest.fixture(scope="module")
