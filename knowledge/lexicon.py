@@ -123,15 +123,36 @@ def _list_problems(where: str, key: str, items) -> list[Problem]:
             for n, item in enumerate(items, 1) if not isinstance(item, (str, int)) or not str(item).strip()]
 
 
-def _read_categories(path: Path) -> dict:
-    """categories.yaml, checked: an admin's slip gets a clear message, not a traceback or a half-read list."""
+def _sections(path: Path, key: str, hint: str) -> dict:
+    """A YAML file whose `key` maps names to sections (dicts): read, or refused with a clear message."""
     try:
         spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise InvalidFile(str(path), message=f"{path}：不是有效的 YAML（{exc}）") from None
-    if not isinstance(spec, dict) or not isinstance(spec.get("categories"), dict) or not all(
-            isinstance(body, dict) for body in spec["categories"].values()):
-        raise InvalidFile(str(path), message=f"{path}：缺少 categories（每个类别代码下写 label、objects、problems）")
+    if not isinstance(spec, dict) or not isinstance(spec.get(key), dict) or not all(
+            isinstance(body, dict) for body in spec[key].values()):
+        raise InvalidFile(str(path), message=f"{path}：缺少 {key}（{hint}）")
+    return spec
+
+
+def _pattern_problem(where: str, key: str, pattern: str) -> Problem | None:
+    """A regular expression that does not compile, or that matches an empty string (it would match every message)."""
+    try:
+        if re.compile(pattern).search("") is None:
+            return None
+    except re.error as exc:
+        return Problem(where, key, f"正则表达式有误（{exc}）：{pattern}")
+    return Problem(where, key, f"正则表达式能匹配空字符串：{pattern}")
+
+
+def _refuse(path: Path, problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidFile(str(path), problems, f"{path}：发现 {len(problems)} 处错误，词表未载入")
+
+
+def _read_categories(path: Path) -> dict:
+    """categories.yaml, checked: an admin's slip gets a clear message, not a traceback or a half-read list."""
+    spec = _sections(path, "categories", "每个类别代码下写 label、objects、problems")
     problems = [p for code, body in spec["categories"].items()
                 for key in ("objects", "problems", "decisive", "problem_patterns")
                 for p in _list_problems(f"类别 {code}", key, body.get(key))]
@@ -139,42 +160,26 @@ def _read_categories(path: Path) -> dict:
     if not problems:
         lists = [(key, "", spec.get(key)) for key in _PATTERN_KEYS]
         lists += [("problem_patterns", f"类别 {code} ", body.get("problem_patterns")) for code, body in spec["categories"].items()]
-        for key, where, patterns in lists:
-            for number, pattern in enumerate(patterns or (), 1):
-                try:
-                    matches_empty = re.compile(str(pattern)).search("") is not None
-                except re.error as exc:
-                    problems.append(Problem(f"{where}第 {number} 条", key, f"正则表达式有误（{exc}）：{pattern}"))
-                    continue
-                if matches_empty:  # it would find trouble in every message
-                    problems.append(Problem(f"{where}第 {number} 条", key, f"正则表达式能匹配空字符串：{pattern}"))
-    if problems:
-        raise InvalidFile(str(path), problems, f"{path}：发现 {len(problems)} 处错误，词表未载入")
+        problems = [p for key, where, patterns in lists for number, pattern in enumerate(patterns or (), 1)
+                    if (p := _pattern_problem(f"{where}第 {number} 条", key, str(pattern)))]
+    _refuse(path, problems)
     return spec
 
 
 def _read_details(path: Path) -> tuple[Detail, ...]:
     """asked_details.yaml, checked like categories.yaml: all of it or a clear message."""
-    try:
-        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise InvalidFile(str(path), message=f"{path}：不是有效的 YAML（{exc}）") from None
-    if not isinstance(spec, dict) or not isinstance(spec.get("details"), dict) or not all(
-            isinstance(body, dict) for body in spec["details"].values()):
-        raise InvalidFile(str(path), message=f"{path}：缺少 details（每个细节下写 asks 和 said_by）")
-    problems = [p for name, body in spec["details"].items()
-                for p in _list_problems(f"细节 {name}", "said_by", body.get("said_by"))]
+    spec = _sections(path, "details", "每个细节下写 asks 和 said_by")
+    problems = []
     for name, body in spec["details"].items():
-        where, asks = f"细节 {name}", str(body.get("asks") or "")
+        where = f"细节 {name}"
+        problems += _list_problems(where, "said_by", body.get("said_by"))
         if not body.get("said_by"):
             problems.append(Problem(where, "said_by", "至少要有一个词"))
-        try:
-            if re.compile(asks).search("") is not None:  # it would find the detail asked in every message
-                problems.append(Problem(where, "asks", f"缺少正则表达式，或它能匹配空字符串：{asks!r}"))
-        except re.error as exc:
-            problems.append(Problem(where, "asks", f"正则表达式有误（{exc}）：{asks}"))
-    if problems:
-        raise InvalidFile(str(path), problems, f"{path}：发现 {len(problems)} 处错误，词表未载入")
+        if not body.get("asks"):
+            problems.append(Problem(where, "asks", "缺少正则表达式"))
+        elif problem := _pattern_problem(where, "asks", str(body["asks"])):
+            problems.append(problem)
+    _refuse(path, problems)
     return tuple(Detail(str(name), str(body["asks"]), _words(body["said_by"])) for name, body in spec["details"].items())
 
 
