@@ -852,3 +852,8 @@ def test_a_paper_to_bring_is_no_question_about_what_it_proves():
     bot = Understanding([shop, *KB], lexicon=LEXICON)
     assert bot.classify("门面征收了停业损失怎么补，要带纳税证明吗", mentioned=True).faq.id == "s-1"
     assert declined(bot.classify("门面征收了停业补偿要交税吗", mentioned=True), "交税")
+
+
+
+def test_a_price_estimate_is_the_valuation(understanding):
+    assert "评估价格" in understanding.segmenter.cut("估价估得太低了")
