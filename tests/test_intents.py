@@ -857,3 +857,8 @@ def test_a_paper_to_bring_is_no_question_about_what_it_proves():
 
 def test_a_price_estimate_is_the_valuation(understanding):
     assert "评估价格" in understanding.segmenter.cut("估价估得太低了")
+
+
+@pytest.mark.parametrize(("text", "term"), [("拿钱走人划算还是等房子划算", "货币补偿"), ("我妈不要钱，想要房子", "产权调换")])
+def test_money_or_a_flat_said_plainly_are_the_two_ways_of_compensation(understanding, text, term):
+    assert term in understanding.segmenter.cut(text)
