@@ -859,6 +859,7 @@ def test_a_price_estimate_is_the_valuation(understanding):
     assert "评估价格" in understanding.segmenter.cut("估价估得太低了")
 
 
-@pytest.mark.parametrize(("text", "term"), [("拿钱走人划算还是等房子划算", "货币补偿"), ("我妈不要钱，想要房子", "产权调换")])
-def test_money_or_a_flat_said_plainly_are_the_two_ways_of_compensation(understanding, text, term):
+@pytest.mark.parametrize(("text", "term"), [("拿钱走人划算还是等房子划算", "货币补偿"), ("我妈不要钱，想要房子", "产权调换"),
+                                           ("我屋被划进红线了", "征收范围"), ("先评估还是先签字，顺序搞不清", "流程")])
+def test_plain_words_for_policy_terms(understanding, text, term):
     assert term in understanding.segmenter.cut(text)
