@@ -201,11 +201,12 @@ class Segmenter:
         return [self._by_spelling.get(w, w) if w.isascii() else w for w in words]
 
     def _name_fees(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        """"搬家的钱" is what the knowledge base calls 搬家费, "广告的钱" 广告费: say it so when that word is known."""
+        """"搬家的钱" is what the knowledge base calls 搬家费, "广告的钱" 广告费, "租房子的钱" 租房费: say it so when that
+        word is known."""
         out: list[str] = []
         i = 0
         while i < len(words):
-            fee = words[i] + "费"
+            fee = words[i].removesuffix("子") + "费"
             if (words[i + 1 : i + 3] in (("的", "钱"), ("的", "费用")) and len(words[i]) > 1
                     and (fee in self._vocabulary or fee in self.synonyms)):
                 out.append(fee)
