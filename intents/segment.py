@@ -207,14 +207,21 @@ class Segmenter:
         i = 0
         while i < len(words):
             fee = words[i].removesuffix("子") + "费"
+            joined = words[i] + words[i + 2] if i + 2 < len(words) else ""
             if (words[i + 1 : i + 3] in (("的", "钱"), ("的", "费用")) and len(words[i]) > 1
                     and (fee in self._vocabulary or fee in self.synonyms)):
                 out.append(fee)
+                i += 3
+            elif words[i + 1 : i + 2] == ("的",) and self._known(joined):  # 过期的药 -> 过期药, 补偿的标准 -> 补偿标准
+                out.append(joined)
                 i += 3
             else:
                 out.append(words[i])
                 i += 1
         return tuple(out)
+
+    def _known(self, word: str) -> bool:
+        return word in self._vocabulary or word in self.synonyms or word in self.kinds
 
     def _unglue(self, words: list[str]) -> tuple[str, ...]:
         """jieba glues a modal or a particle to the next verb (要分, 能换, 时能, 没发): when the pair is no word of the

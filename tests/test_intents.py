@@ -865,3 +865,8 @@ def test_a_price_estimate_is_the_valuation(understanding):
                                            ("听讲早点签字有奖", "签约"), ("听讲早点签字有奖", "奖励")])
 def test_plain_words_for_policy_terms(understanding, text, term):
     assert term in understanding.segmenter.cut(text)
+
+
+def test_two_words_joined_by_de_that_make_a_known_word_are_read_as_it(understanding):
+    assert "过期药品" in understanding.segmenter.cut("过期的药丢哪个桶")  # a thing whose kind is known (过期药 = 过期药品)
+    assert "补偿标准" in understanding.segmenter.cut("补偿的标准是什么")  # a knowledge-base term
