@@ -7,8 +7,9 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from intents.complaint import HELP_ASKED, ComplaintDetector, ComplaintSignal
+from intents.complaint import HELP_ASKED, ComplaintDetector, ComplaintSignal, as_in_messages
 from intents.matcher import Candidate, FaqIndex, with_confidences
 from intents.meaning import Meaning
 from intents.normalize import Normalizer
@@ -26,14 +27,14 @@ _QUESTION = re.compile(
     r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
     r"|(?:要|给|交|补|赔|收|算|拿|领)好多(?=[钱平块元]|[人户年天个](?!了|的|都|一起)|$|[?？啊呀哦咯噻])|是好多(?=$|[?？啊呀哦咯噻])"
-    r"|(?:工资|钱|费|价|租金)好多(?=$|[?？啊呀哦咯噻,，])"  # 工资好多: how much is the pay
+    r"|(?:工资|钱|费|价|租金)好多(?=$|[?？]|[啊呀哦咯噻][?？]?$)"  # 工资好多: how much is the pay; not 停车费好多啊，一个月三百
     # dialect 好多 = 多少: 一个月给好多, 要好多户同意, 户号是好多啊; but 有好多人, 花了好多钱, 交好多年了, 是好多户一起 tell
     r"|(?<!了)好久(?![\u4e00-\u9fff]{1,2}的)(?=能|会|才能|才会|可以|(?![没不才])[\u4e00-\u9fff]{1,2}一[次届回趟期]"
     r"|投放|交|发|办|拿|到账|领|签|搬|修|换|装|收|通|要(?!不))"  # dialect 好久 = 多久/几时: 好久能交房, 好久换一届, 好久投放;
     # not 好久没人管, 好久才来, 等了好久开发商, 等了好久换的, 好久搬的家, 好久没来一回
 )
 # A paper to bring ("要交税证明吗", "带上工资流水") names a thing to be named without asking about it.
-_PAPER = "(?:证明|凭证|记录|流水|清单|单据)"
+_PAPERS = frozenset(("证明", "凭证", "记录", "流水", "清单", "单据"))
 _CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
@@ -59,7 +60,7 @@ _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|
                            r"|怎么办|怎么搞|怎么处理|没有?人(?:赔|处理|负责|解决)|(?<![能会])不(?:修|管|处理|解决)"
                            r"|困人|关了?人|有人在里面|快点|赶紧|急死"  # an emergency
                            r"|找(?:谁|哪个)都(?:推|不管|没用)|推来推去|踢皮球|又是(?:哪个|谁|哪家)(?:把|在|又)"  # the runaround, again
-                           r"|说好(?:了|的)?[^,.;!?，。；！？]{1,12}[,，\s]\s*(?:现在|结果|到现在|至今)"  # a promise broken
+                           r"|说好(?:了|的)?[^,.;!?，。；！？]{1,12}[,，\s]\s*(?:现在|结果|到现在|至今|可是|但是)"  # a promise broken
                            r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法|这合不合理"
                            rf"|{_INDIGNATION.pattern}")  # indignation wants it done too
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
@@ -67,6 +68,12 @@ _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 _SMALL_TALK = re.compile(
     r"^(?:你|您)(?:好|是谁|叫什么名字|叫什么|叫啥|(?:是|是不是)(?:机器人|真人|人工智能|ai))[吗呢啊呀?!。]*$"
     r"|^(?:谢谢|感谢|多谢)(?:你|您|小助手)?[啊了哈]?[,，!！]?(?:上次|刚才|之前)?的?(?:回答|解答|帮助|帮忙)?[了啊哈!！]*$")
+
+
+class _Detail(NamedTuple):
+    name: str
+    asks: re.Pattern
+    said_by: tuple[str, ...]
 
 
 def _asking_clauses(text: str) -> list[str]:
@@ -128,7 +135,8 @@ class Understanding:
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
         self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
         self.must_name_anywhere = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name_anywhere)
-        self.details = tuple((d.name, re.compile(d.asks), tuple(w.lower() for w in d.said_by)) for d in self.lexicon.details)
+        self.details = tuple(_Detail(d.name, re.compile(d.asks), tuple(map(as_in_messages, d.said_by)))
+                             for d in self.lexicon.details)
         self.reload(entries)
 
     def reload(self, entries: list[FaqEntry]) -> None:
@@ -154,22 +162,29 @@ class Understanding:
         does not. Words marked * in the file count wherever they are said."""
         if not any(w.endswith(n) for w in subjects for n in self.must_name):  # 装修押金, 开发票; not 工资卡
             return []
-        asked = {w for c in _asking_clauses(text) for w in self.index.subjects(self.segmenter.content(self.segmenter.cut(c)))}
+        asked = set().union(*(self.index.subjects(self.segmenter.content(self._unpapered(c))) for c in _asking_clauses(text)))
         # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
-        names = [n for w in subjects for n in self.must_name if w.endswith(n) and (w in asked or n in self.must_name_anywhere)
-                 and not re.search(re.escape(w) + _PAPER, text)]
+        anywhere = set(self._unpapered(text))
+        names = [n for w in subjects for n in self.must_name
+                 if w.endswith(n) and (w in asked or (n in self.must_name_anywhere and w in anywhere))]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
+
+    def _unpapered(self, text: str) -> tuple[str, ...]:
+        """The words of `text`, less those that only name a paper to bring (交税 in "要交税证明吗")."""
+        words = self.segmenter.cut(text)
+        return tuple(w for w, after in zip(words, (*words[1:], "")) if after not in _PAPERS)
 
     def _unsaid(self, entry: FaqEntry, text: str) -> str | None:
         """A detail the message asks about (how it is paid, where to pay: asked_details.yaml) that the entry does not
         speak of: "签约奖励是跟补偿款一起打还是另外发" is not answered by an entry saying only that there is a reward."""
         clauses = _asking_clauses(text)
-        asked = [name for name, asks, _ in self.details if any(asks.search(c) for c in clauses)]
-        if not asked:
-            return None
-        said = " ".join((entry.question, *entry.similar, *entry.keywords, entry.answer)).lower()
-        return next((name for name, _, said_by in self.details if name in asked and not any(w in said for w in said_by)),
-                    None)
+        said = ""
+        for detail in self.details:
+            if any(detail.asks.search(c) for c in clauses):
+                said = said or as_in_messages(self.index.said(entry))
+                if not any(w in said for w in detail.said_by):
+                    return detail.name
+        return None
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""

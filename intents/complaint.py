@@ -42,6 +42,7 @@ _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能来处理一下" asks someone to act, not whether a rule allows something (unless a word of rules is left besides:
 # "能不能找人来看一下合不合规").
+_NEGATED = re.compile(r"[不没]$")  # 一点都不贴心: no praise
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)"
                       r"|有没有人来?(?:搞|管|处理|看|修|清理|收拾|弄)(?:一下|一管|下)")  # 有冇得人来搞一下
 # "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
@@ -74,7 +75,7 @@ class Words:
     _INSERTED = "[了过着几次天回趟一二三四五六七八九十两半整好多个条道根处大长宽深间层栋晚夜上]{1,5}"  # 裂了好长一条缝, 停了一整天电
 
     def __init__(self, words, gapped: bool = False, patterns=()):
-        self._patterns = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._patterns = [re.compile(p) for p in patterns]  # each on its own: a backreference counts its own groups
         words = sorted({as_in_messages(w) for w in words if w}, key=len, reverse=True)
         self._exact = re.compile("|".join(map(re.escape, words))) if words else None
         # Gapped forms are checked only when their first two characters occur: a cheap filter before a regex.
@@ -95,8 +96,7 @@ class Words:
         for head, forms in self._gapped.items():
             if head in text:
                 found += [word for word, pattern in forms if word not in found and pattern.search(text)]
-        if self._patterns:
-            found += [m.group(0) for m in self._patterns.finditer(text)]
+        found += [m.group(0) for pattern in self._patterns for m in pattern.finditer(text)]
         return tuple(dict.fromkeys(found))
 
 
@@ -122,7 +122,7 @@ class ComplaintDetector:
         self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True, patterns=c.problem_patterns),
                              Words(c.objects), Words([w for w in c.problems if w in generic])) for c in lexicon.categories]
         # A word of rules inside a stated problem ("高龄补贴三个月没到账") is part of the trouble, not a question of rules.
-        self._stated = _any_of(p for c in lexicon.categories for p in c.problem_patterns)
+        self._stated = [re.compile(p) for c in lexicon.categories for p in c.problem_patterns]
         self._signs = Words(lexicon.problem_words)
         self._policy = Words(lexicon.policy_words)
         self._places = Words(lexicon.place_words)
@@ -166,7 +166,8 @@ class ComplaintDetector:
     def _content(self, text: str) -> bool:
         """Praise or trouble over and done with, with no new trouble told after it ("路灯修好了，但是井盖又没了" is
         a report), not somewhere else ("我们这栋到现在还没电，3栋已经来电了") and not someone's claim ("物业说修好了")."""
-        found = [m for m in self._praise.finditer(text) if not self._claimed(m) and not self._elsewhere(m)]
+        found = [m for m in self._praise.finditer(text)
+                 if not self._claimed(m) and not self._elsewhere(m) and not _NEGATED.search(text, 0, m.start())]
         return bool(found) and not self._tells_trouble(text[found[-1].end():])
 
     def _passed_on(self, text: str) -> bool:
@@ -206,7 +207,10 @@ class ComplaintDetector:
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
-        policy = self._policy.find(self._stated.sub(",", HELP_ASKED.sub("", _REQUEST.sub("", text))))
+        ruled = HELP_ASKED.sub("", _REQUEST.sub("", text))
+        for stated in self._stated:
+            ruled = stated.sub(",", ruled)
+        policy = self._policy.find(ruled)
         is_question = is_question and not (request and not policy)  # "能不能来处理一下" asks for action
         places = self._places.find(text) + tuple(_BUILDING.findall(text))
         trouble = bool(all_problems or signs)

@@ -163,7 +163,7 @@ class FaqIndex:
         if any(index in self.postings.get(word, ()) or index in self.answer_postings.get(word, ())
                or any(index in self.postings[other] for other in self.related(word, text)) for word in subjects):
             return True
-        said = self._said(entry)  # joined only when the index has not settled it: it is the slow way
+        said = self.said(entry)  # joined only when the index has not settled it: it is the slow way
         return any(word[i : i + 2] in said for word in subjects for i in range(len(word) - 1))
 
     def shares_a_number(self, entry: FaqEntry, text: str) -> bool:
@@ -172,10 +172,11 @@ class FaqIndex:
         numbers = set(re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text))
         if not numbers:
             return False
-        said = self._said(entry)
+        said = self.said(entry)
         return any(re.search(rf"(?<!\d){n}(?!\d){re.escape(unit)}", said) for n, unit in numbers)
 
-    def _said(self, entry: FaqEntry) -> str:
+    def said(self, entry: FaqEntry) -> str:
+        """All an entry says: its phrasings (as indexed and as written), keywords and answer, one text."""
         index = self._positions[entry.id]
         return "\n".join((*(p.text for p in self.phrasings[index]), entry.question, *entry.similar, *entry.keywords,
                           entry.answer))

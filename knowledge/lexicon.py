@@ -175,8 +175,8 @@ def _read_details(path: Path) -> tuple[Detail, ...]:
         problems += _list_problems(where, "said_by", body.get("said_by"))
         if not body.get("said_by"):
             problems.append(Problem(where, "said_by", "至少要有一个词"))
-        if not body.get("asks"):
-            problems.append(Problem(where, "asks", "缺少正则表达式"))
+        if not body.get("asks") or not isinstance(body["asks"], str):
+            problems.append(Problem(where, "asks", "缺少正则表达式（一段文字）"))
         elif problem := _pattern_problem(where, "asks", str(body["asks"])):
             problems.append(problem)
     _refuse(path, problems)
