@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from intents.complaint import HELP_ASKED, ComplaintDetector, ComplaintSignal, as_in_messages
-from intents.matcher import Candidate, FaqIndex, with_confidences
+from intents.matcher import Candidate, FaqIndex, defined_thing, with_confidences
 from intents.meaning import Meaning
 from intents.normalize import Normalizer
 from intents.segment import Segmenter
@@ -234,6 +234,11 @@ class Understanding:
             return Decision("none", top.score, "thanks, no question", **common)
         if not subjects:  # only words of asking ("补贴怎么领", "小区要办什么手续"): about what? Not guessed
             return Decision("none", top.score, "names no subject", **common)
+        # "三供一业是什么东西": the entry that says what it is, however many others name it more often.
+        thing = defined_thing(asked, lambda part: self.segmenter.content(self.segmenter.cut(part)))
+        if (mentioned or question) and (defined := self.index.defining(thing)) is not None:
+            score = next((c.score for c in candidates if c.entry.id == defined.id), top.score)
+            return Decision("faq", score, f"asks what {thing} is: {defined.id} says", faq=defined, **common)
         if unnamed:  # it asks about a thing the entry does not name
             return Decision("none", top.score, f"off topic: {top.entry.id} does not speak of {'、'.join(unnamed)}", **common)
         if unsaid:  # it asks about a detail the entry does not tell

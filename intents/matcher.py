@@ -13,6 +13,7 @@ import re
 import sys
 from array import array
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +25,9 @@ from intents.thesaurus import synonyms_of
 from knowledge.entry import FaqEntry
 
 SHORTLIST = 8
+# A question about what a thing is: "什么是三供一业", "双过半是什么意思", "三供一业是搞什么的" (dialect already made Mandarin).
+DEFINING = re.compile(r"(?:什么|啥)(?:是|叫)|(?:什么|啥)意思|是(?:搞|干)(?:什么|啥)的|是怎么回事|指的是什么"
+                      r"|是(?:个|一个)?(?:什么|啥)(?:东西|政策|名堂|玩意儿?)?(?:[?？啊呀哦咯]|$)")
 SOFT = 0.8  # a word matched through a synonym or an abbreviation counts a little less than the word itself
 ANSWER_CHARS = 160
 ANSWER_VOTE = 0.3  # words found only in an entry's answer still point to it, weakly
@@ -103,6 +107,14 @@ class FaqIndex:
         common = max(20, len(self.entries) // 20)
         self.answer_postings = {w: frozenset(ids) for w, ids in answer_postings.items() if len(ids) <= common}
         self.postings = {w: frozenset(ids) for w, ids in postings.items()}
+        # The one entry that says what a thing is, by a phrasing shaped like a definition: the thing is the word right
+        # after "什么是" (什么是三供一业) or right before "是什么" (双过半是什么意思; 收费标准 in "移交后收费标准是什么").
+        defined: dict[str, set[int]] = defaultdict(set)
+        for index, entry in enumerate(self.entries):
+            for text in (entry.question, *entry.similar):
+                if thing := defined_thing(text, lambda part: content_words(part, learn=False)):
+                    defined[thing].add(index)
+        self._definers = {word: ids.pop() for word, ids in defined.items() if len(ids) == 1}
         self.abbreviations = _abbreviation_index(self.postings)
         n = max(len(self.entries), 1)
         self.idf = {w: math.log(1 + n / len(ids)) for w, ids in self.postings.items()}
@@ -141,6 +153,11 @@ class FaqIndex:
         if (kind := self.segmenter.kinds.get(word)) and any(cue in text for cue in kind.cues):
             found.add(self.segmenter.synonyms.get(kind.name, kind.name))
         return frozenset(w for w in found & self.postings.keys() if len(w) > 1)
+
+    def defining(self, thing: str | None) -> FaqEntry | None:
+        """The one entry that says what `thing` is (by a phrasing shaped like a definition), if there is one."""
+        index = self._definers.get(thing or "")
+        return None if index is None else self.entries[index]
 
     def subjects(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """What a message is about: its content words of two or more characters, less those that only say what the
@@ -290,6 +307,16 @@ def _dice(a: str, b: str) -> float:
         return 0.0
     x, y = _bigrams(a), _bigrams(b)
     return 2 * len(x & y) / (len(x) + len(y))
+
+
+def defined_thing(text: str, content: Callable[[str], tuple[str, ...]]) -> str | None:
+    """What a question shaped like a definition asks about: the content word right after "什么是" (什么是三供一业) or
+    right before "是什么" (双过半是什么意思; 收费标准, not 三供一业, in "三供一业移交后收费标准是什么")."""
+    if not (match := DEFINING.search(text)):
+        return None
+    after = match.group(0).endswith(("是", "叫"))
+    words = content(text[match.end():] if after else text[: match.start()])
+    return (words[0] if after else words[-1]) if words else None
 
 
 def _abbreviation_index(words) -> dict[str, frozenset[str]]:

@@ -885,3 +885,15 @@ def test_praise_denied_a_gatehouse_a_find_or_last_year_do_not_hide_a_report(unde
 
 def test_how_often_a_fee_is_paid_is_no_grievance(understanding):
     assert understanding.classify("物业费一年两次交还是一次交", mentioned=False).intent != "complaint"
+
+
+def test_what_a_thing_is_is_answered_by_the_entry_that_says_so():
+    what = FaqEntry("s-1", "三供一业", "什么是三供一业？", ("三供一业这个说法怎么理解",), ("三供一业",), "指职工家属区的供水、供电、供气和物业。")
+    fees = FaqEntry("s-2", "三供一业", "三供一业移交以后水电费标准是什么？", ("三供一业以后电费怎么交", "三供一业移交后水费多少"),
+                    ("三供一业", "水电费"), "按居民价收。")
+    repairs = FaqEntry("s-3", "三供一业", "三供一业移交以后管子坏了找谁？", ("三供一业以后水管漏了谁修", "三供一业移交后报修"),
+                       ("三供一业", "报修"), "找专业单位。")
+    bot = Understanding([what, fees, repairs, *KB], lexicon=LEXICON)
+    asked = bot.classify("厂里天天讲三供一业，三供一业到底是个么子东西", mentioned=True)
+    assert asked.faq.id == "s-1" and "asks what 三供一业 is" in asked.reason
+    assert bot.classify("三供一业以后电费是什么标准", mentioned=True).faq.id != "s-1"  # asks about fees, not what it is
