@@ -25,7 +25,7 @@ from intents.thesaurus import synonyms_of
 from knowledge.entry import FaqEntry
 
 SHORTLIST = 8
-# A question about what a thing is: "什么是三供一业", "双过半是什么意思", "三供一业是搞什么的" (dialect already made Mandarin).
+# A question about what a thing is: "什么是三供一业", "业委会是什么意思", "三供一业是搞什么的" (dialect already made Mandarin).
 DEFINING = re.compile(r"(?:什么|啥)(?:是|叫)|(?:什么|啥)意思|是(?:搞|干)(?:什么|啥)的|是怎么回事|指的是什么"
                       r"|是(?:个|一个)?(?:什么|啥)(?:东西|政策|名堂|玩意儿?)?(?:[?？啊呀哦咯]|$)")
 SOFT = 0.8  # a word matched through a synonym or an abbreviation counts a little less than the word itself
@@ -107,8 +107,7 @@ class FaqIndex:
         common = max(20, len(self.entries) // 20)
         self.answer_postings = {w: frozenset(ids) for w, ids in answer_postings.items() if len(ids) <= common}
         self.postings = {w: frozenset(ids) for w, ids in postings.items()}
-        # The one entry that says what a thing is, by a phrasing shaped like a definition: the thing is the word right
-        # after "什么是" (什么是三供一业) or right before "是什么" (双过半是什么意思; 收费标准 in "移交后收费标准是什么").
+        # For each thing, the one entry with a phrasing that asks what it is ("什么是三供一业"), if only one has.
         defined: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
             for text in (entry.question, *entry.similar):
@@ -311,7 +310,7 @@ def _dice(a: str, b: str) -> float:
 
 def defined_thing(text: str, content: Callable[[str], tuple[str, ...]]) -> str | None:
     """What a question shaped like a definition asks about: the content word right after "什么是" (什么是三供一业) or
-    right before "是什么" (双过半是什么意思; 收费标准, not 三供一业, in "三供一业移交后收费标准是什么")."""
+    right before "是什么" (业委会是什么意思; 收费标准, not 三供一业, in "三供一业移交后收费标准是什么")."""
     if not (match := DEFINING.search(text)):
         return None
     after = match.group(0).endswith(("是", "叫"))
