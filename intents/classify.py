@@ -236,7 +236,8 @@ class Understanding:
             return Decision("none", top.score, "names no subject", **common)
         # "三供一业是什么东西": the entry that says what it is, however many others name it more often.
         thing = defined_thing(asked, lambda part: self.segmenter.content(self.segmenter.cut(part)))
-        if (mentioned or question) and (defined := self.index.defining(thing)) is not None:
+        defined = self.index.defining(thing) if mentioned or question else None
+        if defined is not None and (allow is None or allow(defined.id)):
             score = next((c.score for c in candidates if c.entry.id == defined.id), top.score)
             return Decision("faq", score, f"asks what {thing} is: {defined.id} says", faq=defined, **common)
         if unnamed:  # it asks about a thing the entry does not name

@@ -897,3 +897,5 @@ def test_what_a_thing_is_is_answered_by_the_entry_that_says_so():
     asked = bot.classify("厂里天天讲三供一业，三供一业到底是个么子东西", mentioned=True)
     assert asked.faq.id == "s-1" and "asks what 三供一业 is" in asked.reason
     assert bot.classify("三供一业以后电费是什么标准", mentioned=True).faq.id != "s-1"  # asks about fees, not what it is
+    elsewhere = bot.classify("三供一业到底是个么子东西", mentioned=True, allow=lambda faq_id: faq_id != "s-1")
+    assert elsewhere.faq is None or elsewhere.faq.id != "s-1"  # an entry that does not apply here answers nothing
