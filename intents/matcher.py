@@ -26,7 +26,7 @@ from knowledge.entry import FaqEntry
 
 SHORTLIST = 8
 # A question about what a thing is: "什么是三供一业", "业委会是什么意思", "三供一业是搞什么的" (dialect already made Mandarin).
-DEFINING = re.compile(r"(?:什么|啥)(?:是|叫)|(?:什么|啥)意思|是(?:搞|干)(?:什么|啥)的|是怎么回事|指的是什么"
+DEFINING = re.compile(r"(?<!为)(?:什么|啥)(?:是|叫)|(?:什么|啥)意思|是(?:搞|干)(?:什么|啥)的|是怎么回事|指的是什么"
                       r"|是(?:个|一个)?(?:什么|啥)(?:东西|政策|名堂|玩意儿?)?(?:[?？啊呀哦咯]|$)")
 SOFT = 0.8  # a word matched through a synonym or an abbreviation counts a little less than the word itself
 ANSWER_CHARS = 160

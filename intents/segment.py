@@ -194,15 +194,15 @@ class Segmenter:
         return tuple(w for w in self._jieba.lcut(text) if _WORDLIKE.match(w))
 
     def _cut(self, text: str) -> tuple[str, ...]:
-        return self.canonical(self._name_fees(self._unglue(self._repair(self._unspell(self._raw_cut(text))))))
+        return self.canonical(self._join_over_de(self._unglue(self._repair(self._unspell(self._raw_cut(text))))))
 
     def _unspell(self, words: tuple[str, ...]) -> list[str]:
         """A knowledge-base word typed in pinyin (pinggu, wuyefei) becomes that word."""
         return [self._by_spelling.get(w, w) if w.isascii() else w for w in words]
 
-    def _name_fees(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        """"搬家的钱" is what the knowledge base calls 搬家费, "广告的钱" 广告费, "租房子的钱" 租房费: say it so when that
-        word is known."""
+    def _join_over_de(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """Words joined by 的 that the knowledge base says as one: "搬家的钱" is its 搬家费, "租房子的钱" 租房费,
+        "过期的药" 过期药, "补偿的标准" 补偿标准."""
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -212,7 +212,7 @@ class Segmenter:
                     and (fee in self._vocabulary or fee in self.synonyms)):
                 out.append(fee)
                 i += 3
-            elif words[i + 1 : i + 2] == ("的",) and self._known(joined):  # 过期的药 -> 过期药, 补偿的标准 -> 补偿标准
+            elif words[i + 1 : i + 2] == ("的",) and self._known(joined):
                 out.append(joined)
                 i += 3
             else:
