@@ -242,8 +242,11 @@ class Understanding:
             return Decision("faq", score, f"asks what {thing} is: {defined.id} says", faq=defined, **common)
         if unnamed:  # it asks about a thing the entry does not name
             return Decision("none", top.score, f"off topic: {top.entry.id} does not speak of {'、'.join(unnamed)}", **common)
-        if unsaid:  # it asks about a detail the entry does not tell
-            return Decision("none", top.score, f"off topic: {top.entry.id} does not say {unsaid}", **common)
+        if unsaid:  # it asks about a detail the entry does not tell; when @-mentioned, offer those that do
+            telling = tuple(c.entry for c in candidates[1:3]
+                            if self.index.speaks_of(c.entry, subjects, norm) and not self._unsaid(c.entry, norm))
+            return Decision("none", top.score, f"off topic: {top.entry.id} does not say {unsaid}",
+                            suggestions=telling if mentioned else (), **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {'、'.join(subjects)}", **common)
         margin = top.score - second

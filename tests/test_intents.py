@@ -899,3 +899,13 @@ def test_what_a_thing_is_is_answered_by_the_entry_that_says_so():
     assert bot.classify("三供一业以后电费是什么标准", mentioned=True).faq.id != "s-1"  # asks about fees, not what it is
     elsewhere = bot.classify("三供一业到底是个么子东西", mentioned=True, allow=lambda faq_id: faq_id != "s-1")
     assert elsewhere.faq is None or elsewhere.faq.id != "s-1"  # an entry that does not apply here answers nothing
+
+
+def test_when_the_best_entry_does_not_tell_the_detail_asked_the_ones_that_do_are_offered():
+    price = FaqEntry("p-1", "三供一业", "移交以后水费什么标准？", ("水价按什么标准收", "移交后水费多少钱一吨"), ("水费", "水价"),
+                     "按居民阶梯水价收。")
+    paying = FaqEntry("p-2", "三供一业", "移交以后水费在哪里交？", ("水费去哪交",), ("水费",), "可在自来水公司公众号或营业厅交。")
+    bot = Understanding([price, paying, *KB], lexicon=LEXICON)
+    asked = bot.classify("水费能用支付宝交吗，水价按什么标准收", mentioned=True)
+    assert declined(asked, "线上交费办理") and [e.id for e in asked.suggestions] == ["p-2"]
+    assert bot.classify("水费能用支付宝交吗，水价按什么标准收", mentioned=False).suggestions == ()
