@@ -230,6 +230,19 @@ class Understanding:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
+        # A question told inside a story ("老房子划进红线了，我爸想问搬家有没有补贴？他腿脚不好"): the clauses that ask,
+        # read alone, may be surer of the same entry; only when @-mentioned or asked with a question mark.
+        clauses = _CLAUSE.findall(norm)
+        asking = [c for c in clauses if _QUESTION.search(c)]
+        if (mentioned or "?" in norm) and len(clauses) >= 3 and 0 < len(asking) < len(clauses):
+            told = " ".join(asking)
+            alone = self.index.search(self.segmenter.content(self.segmenter.cut(told)), told)
+            if allow is not None:
+                alone = with_confidences([c for c in alone if allow(c.entry.id)])
+            if alone and alone[0].entry.id == top.entry.id and alone[0].score > top.score:
+                candidates = tuple(alone)
+                top, second = candidates[0], candidates[1].score if len(candidates) > 1 else 0.0
+                common["candidates"] = candidates
         if mentioned and not question and _THANKED.search(norm):  # "上次讲的…好有用，谢谢哈": thanks for a past answer
             return Decision("none", top.score, "thanks, no question", **common)
         if not subjects:  # only words of asking ("补贴怎么领", "小区要办什么手续"): about what? Not guessed

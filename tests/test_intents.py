@@ -910,3 +910,8 @@ def test_when_the_best_entry_does_not_tell_the_detail_asked_the_ones_that_do_are
     asked = bot.classify("水费能用支付宝交吗，水价按什么标准收", mentioned=True)
     assert declined(asked, "线上交费办理") and [e.id for e in asked.suggestions] == ["p-2"]
     assert bot.classify("水费能用支付宝交吗，水价按什么标准收", mentioned=False).suggestions == ()
+
+
+def test_a_question_told_inside_a_story_is_read_from_the_clause_that_asks(understanding):
+    story = "我家老房子划进去了，等安置房要两年，我妈问临时安置费怎么算？她天天念叨，兄弟几个也搞不清，屋里还有个小孩要读书"
+    assert understanding.classify(story, mentioned=True).faq.id == "b-3"
