@@ -186,6 +186,24 @@ class Understanding:
                     return detail.name
         return None
 
+    def _search(self, text: str, content: tuple[str, ...], allow: Callable[[str], bool] | None) -> tuple[Candidate, ...]:
+        found = self.index.search(content, text)
+        if allow is not None:
+            found = with_confidences([c for c in found if allow(c.entry.id)])
+        return tuple(found)
+
+    def _surer_from_the_question(self, text: str, top: Candidate, allow: Callable[[str], bool] | None) \
+            -> tuple[Candidate, ...] | None:
+        """A question told inside a story ("老房子划进红线了，我爸想问搬家有没有补贴？他腿脚不好"): the candidates of the
+        clauses that ask, read alone, when they are surer of the same entry."""
+        clauses = _CLAUSE.findall(text)
+        asking = [c for c in clauses if _QUESTION.search(c)]
+        if len(clauses) < 3 or not 0 < len(asking) < len(clauses):
+            return None
+        told = " ".join(asking)
+        alone = self._search(told, self.segmenter.content(self.segmenter.cut(told)), allow)
+        return alone if alone and alone[0].entry.id == top.entry.id and alone[0].score > top.score else None
+
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
         t = self.thresholds
@@ -196,10 +214,7 @@ class Understanding:
             return Decision("none", 0.0, "small talk with the bot", text=norm)
         words = self.segmenter.cut(norm)
         content = self.segmenter.content(words)
-        found = self.index.search(content, norm)
-        if allow is not None:
-            found = with_confidences([c for c in found if allow(c.entry.id)])
-        candidates = tuple(found)
+        candidates = self._search(norm, content, allow)
         asked = _NOT_ASKING_THE_BOT.sub("", norm)
         question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm))
         # "…不给办门禁卡，这合理吗" is indignation, no question: it does not soften the report it ends.
@@ -230,19 +245,9 @@ class Understanding:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
-        # A question told inside a story ("老房子划进红线了，我爸想问搬家有没有补贴？他腿脚不好"): the clauses that ask,
-        # read alone, may be surer of the same entry; only when @-mentioned or asked with a question mark.
-        clauses = _CLAUSE.findall(norm)
-        asking = [c for c in clauses if _QUESTION.search(c)]
-        if (mentioned or "?" in norm) and len(clauses) >= 3 and 0 < len(asking) < len(clauses):
-            told = " ".join(asking)
-            alone = self.index.search(self.segmenter.content(self.segmenter.cut(told)), told)
-            if allow is not None:
-                alone = with_confidences([c for c in alone if allow(c.entry.id)])
-            if alone and alone[0].entry.id == top.entry.id and alone[0].score > top.score:
-                candidates = tuple(alone)
-                top, second = candidates[0], candidates[1].score if len(candidates) > 1 else 0.0
-                common["candidates"] = candidates
+        if (mentioned or "?" in norm) and (surer := self._surer_from_the_question(norm, top, allow)):
+            candidates = common["candidates"] = surer
+            top, second = candidates[0], candidates[1].score if len(candidates) > 1 else 0.0
         if mentioned and not question and _THANKED.search(norm):  # "上次讲的…好有用，谢谢哈": thanks for a past answer
             return Decision("none", top.score, "thanks, no question", **common)
         if not subjects:  # only words of asking ("补贴怎么领", "小区要办什么手续"): about what? Not guessed
