@@ -92,12 +92,19 @@ class Words:
         return self._exact.finditer(text) if self._exact else iter(())
 
     def find(self, text: str) -> tuple[str, ...]:
+        """The words found, then what the patterns found."""
+        return self.find_words(text) + self.stated(text)
+
+    def find_words(self, text: str) -> tuple[str, ...]:
         found = self._exact.findall(text) if self._exact else []
         for head, forms in self._gapped.items():
             if head in text:
                 found += [word for word, pattern in forms if word not in found and pattern.search(text)]
-        found += [m.group(0) for pattern in self._patterns for m in pattern.finditer(text)]
         return tuple(dict.fromkeys(found))
+
+    def stated(self, text: str) -> tuple[str, ...]:
+        """What the patterns found (补贴三个月没到账)."""
+        return tuple(dict.fromkeys(m.group(0) for pattern in self._patterns for m in pattern.finditer(text)))
 
 
 def _any_of(patterns) -> re.Pattern:
@@ -121,8 +128,6 @@ class ComplaintDetector:
         # A general sign that a category also lists (漏水 for utilities) hints at that category like an object does.
         self._categories = [(c.code, Words([w for w in c.problems if w not in generic], gapped=True, patterns=c.problem_patterns),
                              Words(c.objects), Words([w for w in c.problems if w in generic])) for c in lexicon.categories]
-        # A word of rules inside a stated problem ("高龄补贴三个月没到账") is part of the trouble, not a question of rules.
-        self._stated = [re.compile(p) for c in lexicon.categories for p in c.problem_patterns]
         self._signs = Words(lexicon.problem_words)
         self._policy = Words(lexicon.policy_words)
         self._places = Words(lexicon.place_words)
@@ -192,10 +197,13 @@ class ComplaintDetector:
         best = (0.0, None, (), ())
         all_problems: list[str] = []
         all_objects: list[str] = []
+        all_stated: list[str] = []  # problems told by a pattern
         named = False  # a general sign of trouble that some category names (漏水)
         for code, problems_re, objects_re, hints_re in self._categories:
-            problems, objects, hints = problems_re.find(text), objects_re.find(text), hints_re.find(text)
+            stated = problems_re.stated(text)
+            problems, objects, hints = problems_re.find_words(text) + stated, objects_re.find(text), hints_re.find(text)
             all_problems += problems
+            all_stated += stated
             all_objects += objects
             named = named or bool(hints)
             # A word that states the problem outweighs things named as much (冒充 over 燃气公司 + 管子).
@@ -208,8 +216,8 @@ class ComplaintDetector:
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
         ruled = HELP_ASKED.sub("", _REQUEST.sub("", text))
-        for stated in self._stated:
-            ruled = stated.sub(",", ruled)
+        for told in all_stated:  # a word of rules inside a stated problem (高龄补贴三个月没到账) asks nothing
+            ruled = ruled.replace(told, ",")
         policy = self._policy.find(ruled)
         is_question = is_question and not (request and not policy)  # "能不能来处理一下" asks for action
         places = self._places.find(text) + tuple(_BUILDING.findall(text))

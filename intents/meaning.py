@@ -226,8 +226,8 @@ class Meaning:
             return []
         new = {p: v.astype(np.float16) for p, v in zip(missing, encoded[1:], strict=True)}
         self._disk.put(new)
-        self._remember(known | new)
         vectors = known | new
+        self._remember(vectors)
         return [float(max(vectors[p].astype(np.float32) @ encoded[0] for p in ps)) for ps in phrasings]
 
     def warm(self, entries: Iterable[FaqEntry], stop: threading.Event | None = None, batch: int = 64) -> int:

@@ -206,18 +206,15 @@ class Segmenter:
         out: list[str] = []
         i = 0
         while i < len(words):
-            fee = words[i].removesuffix("子") + "费"
-            joined = words[i] + words[i + 2] if i + 2 < len(words) else ""
-            if (words[i + 1 : i + 3] in (("的", "钱"), ("的", "费用")) and len(words[i]) > 1
-                    and (fee in self._vocabulary or fee in self.synonyms)):
-                out.append(fee)
-                i += 3
-            elif words[i + 1 : i + 2] == ("的",) and self._known(joined):
-                out.append(joined)
-                i += 3
-            else:
-                out.append(words[i])
-                i += 1
+            if words[i + 1 : i + 2] == ("的",) and i + 2 < len(words):
+                fee = words[i].removesuffix("子") + "费"
+                said = fee if words[i + 2] in ("钱", "费用") and len(words[i]) > 1 and self._known(fee) else words[i] + words[i + 2]
+                if self._known(said):
+                    out.append(said)
+                    i += 3
+                    continue
+            out.append(words[i])
+            i += 1
         return tuple(out)
 
     def _known(self, word: str) -> bool:

@@ -34,7 +34,7 @@ class Kind:
 
 @dataclass(frozen=True, slots=True)
 class Detail:
-    name: str  # 怎么发放
+    name: str  # 发放和到账
     asks: str  # a regular expression: the message asks about this detail (一起打还是另外发)
     said_by: tuple[str, ...]  # an entry that says one of these speaks of it (发放, 银行卡)
 
