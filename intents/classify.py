@@ -253,8 +253,9 @@ class Understanding:
         if not subjects:  # only words of asking ("补贴怎么领", "小区要办什么手续"): about what? Not guessed
             return Decision("none", top.score, "names no subject", **common)
         # "三供一业是什么东西": the entry that says what it is, however many others name it more often.
-        thing = defined_thing(asked, lambda part: self.segmenter.content(self.segmenter.cut(part)))
-        defined = self.index.defining(thing) if mentioned or question else None
+        thing = defined_thing(asked, lambda part: self.segmenter.content(self.segmenter.cut(part))) \
+            if mentioned or question else None
+        defined = self.index.defining(thing)
         if defined is not None and (allow is None or allow(defined.id)):
             score = next((c.score for c in candidates if c.entry.id == defined.id), top.score)
             return Decision("faq", score, f"asks what {thing} is: {defined.id} says", faq=defined, **common)
