@@ -30,9 +30,11 @@ _QUESTION = re.compile(
     r"|(?:工资|钱|费|价|租金)好多(?=$|[?？]|[啊呀哦咯噻][?？]?$)"  # 工资好多: how much is the pay; not 停车费好多啊，一个月三百
     # dialect 好多 = 多少: 一个月给好多, 要好多户同意, 户号是好多啊; but 有好多人, 花了好多钱, 交好多年了, 是好多户一起 tell
     r"|(?<!了)好久(?![\u4e00-\u9fff]{1,2}的)(?=能|会|才能|才会|可以|(?![没不才])[\u4e00-\u9fff]{1,2}一[次届回趟期]"
-    r"|投放|交|发|办|拿|到账|领|签|搬|修|换|装|收|通|要(?!不))"  # dialect 好久 = 多久/几时: 好久能交房, 好久换一届, 好久投放;
+    r"|投放|交|发|办|拿|到账|领|签|搬|修|换|装|收|通|截止|到期|开工|完工|公布|兑现|要(?!不))"  # dialect 好久 = 多久/几时: 好久能交房, 好久换一届, 好久投放;
     # not 好久没人管, 好久才来, 等了好久开发商, 等了好久换的, 好久搬的家, 好久没来一回
 )
+# Verbs jieba's rarer words glue to the thing before them: 积分换 (东西), 余额用 (来…).
+_GLUED_VERBS = frozenset("换用抵兑拿领交退补")
 # A paper to bring ("要交税证明吗", "带上工资流水") names a thing to be named without asking about it.
 _PAPERS = frozenset(("证明", "凭证", "记录", "流水", "清单", "单据"))
 _CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
@@ -160,14 +162,19 @@ class Understanding:
         """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
         ask count, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
         does not. Words marked * in the file count wherever they are said."""
-        if not any(w.endswith(n) for w in subjects for n in self.must_name):  # 装修押金, 开发票; not 工资卡
+        if not any(self._names(w, n) for w in subjects for n in self.must_name):
             return []
         asked = set().union(*(self.index.subjects(self.segmenter.content(self._unpapered(c))) for c in _asking_clauses(text)))
         # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
         anywhere = set(self._unpapered(text))
         names = [n for w in subjects for n in self.must_name
-                 if w.endswith(n) and (w in asked or (n in self.must_name_anywhere and w in anywhere))]
+                 if self._names(w, n) and (w in asked or (n in self.must_name_anywhere and w in anywhere))]
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
+
+    def _names(self, word: str, name: str) -> bool:
+        """Whether a resident's word names a must-name thing: it ends with it (装修押金, 开发票; not 工资卡), or is it
+        with a verb jieba glued on (积分换 in "有积分换东西吗")."""
+        return word.endswith(name) or (word[:-1] == name and word[-1] in _GLUED_VERBS)
 
     def _unpapered(self, text: str) -> tuple[str, ...]:
         """The words of `text`, less those that only name a paper to bring (交税 in "要交税证明吗")."""

@@ -461,6 +461,12 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("等了好久开发商都不出面，房产证办不下来", "housing"),
     ("我家到现在还没电，人家都已经来电了", "utilities"),
     ("楼顶漏水三个月了，物业讲要几多人签字同意才能动维修资金，拖到现在都没修", "property_service"),
+    # terse writers drop the 了; a slope about to give way; a plot fenced off for oneself
+    ("二单元的声控灯又坏", "public_facility"),
+    ("挡土墙那边往下掉石头，再落雨怕是要垮", "safety_hazard"),
+    ("有人在河边圈了块空坪种菜，还砌了矮墙", "illegal_building"),
+    ("隔壁那栋半夜一点还在放炮，有完没完", "noise"),
+    ("有人天天把电瓶车推进电梯拉回屋充电", "safety_hazard"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -737,6 +743,14 @@ def test_a_word_that_only_begins_with_a_thing_to_be_named_is_not_it(understandin
     assert understanding.classify(text, mentioned=True).faq.id == faq_id
 
 
+def test_a_thing_to_be_named_glued_to_a_verb_is_still_named(understanding):
+    assert understanding.classify("生活垃圾分几种，攒的积分换得到米和油吗", mentioned=True).faq is None
+
+
+def test_dialect_haojiu_before_a_deadline_asks_when(understanding):
+    assert understanding.classify("临时安置费好久截止", mentioned=False).faq.id == "b-3"
+
+
 def test_what_the_asking_clause_names_must_be_named_by_the_entry():
     allowance = FaqEntry("y-1", "养老服务", "高龄津贴在哪里申请？", ("80岁以上老人的补贴在哪里办",), ("高龄津贴",),
                          "年满80周岁的本区户籍老人，带身份证和户口本到社区申请，按月发到社保卡。")
@@ -772,6 +786,8 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("居住证每年都要去签注吗", "签注"),
     ("分到的安置房以后能上市卖吗", "卖房"),
     ("办居住证还要去派出所备案吗", "备案"),
+    ("暂住的证明下个月就到期了，到期以后怎么弄", "到期"),
+    ("暂住的证明有效期是几年", "有效期"),
     ("安置房建在哪里，离这里远不远", "建在哪里"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
@@ -804,6 +820,12 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
     assert declined(Understanding([fund, *KB], lexicon=LEXICON).classify("我家的维修资金还剩多少，去哪看", mentioned=True), "余额")
     card = FaqEntry("c-1", "养老", "老年优待证怎么办？", ("优待证在哪里申请",), ("优待证",), "带身份证到社区申请，凭证坐公交免费。")
     assert declined(Understanding([card, *KB], lexicon=LEXICON).classify("外省办的优待证在这边坐公交可以用不", mentioned=True), "外地能不能用")
+    assert declined(bot.classify("过渡期间多拿了的临时安置费要退回去吗", mentioned=True), "退钱")
+    assert declined(Understanding([card, *KB], lexicon=LEXICON).classify("优待证审批下来要等几天", mentioned=True),
+                    "办下来要多久")
+    quick = FaqEntry("c-2", "养老", "老年优待证多久能办好？", ("优待证要等几天",), (), "材料齐全的，社区窗口5个工作日内办结。")
+    assert Understanding([card, quick, *KB], lexicon=LEXICON).classify(
+        "优待证审批下来要等几天", mentioned=True).faq.id == "c-2"
     paid = FaqEntry("r-2", "征收", "签约奖励怎么发？", ("奖励什么时候给",), (), "奖励随补偿款一并打到被征收人的银行卡。")
     assert Understanding([reward, paid, *KB], lexicon=LEXICON).classify(
         "签约奖励是一起打到卡上还是另外发", mentioned=True).faq.id == "r-2"
