@@ -467,6 +467,11 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("有人在河边圈了块空坪种菜，还砌了矮墙", "illegal_building"),
     ("隔壁那栋半夜一点还在放炮，有完没完", "noise"),
     ("有人天天把电瓶车推进电梯拉回屋充电", "safety_hazard"),
+    # indignation, dialect promises, a bin emptied once a week, a rise nobody was asked about
+    ("停车场又要多收一笔管理费，合同上冇写的，凭么子收", "property_service"),
+    ("当初讲好年底前交安置房，现在楼都还冇封顶", "housing"),
+    ("后门那几个垃圾桶天天满起，一个礼拜才来拉一次", "sanitation"),
+    ("停车费又涨了也不开会，凭什么", "property_service"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
