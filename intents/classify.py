@@ -36,7 +36,7 @@ _QUESTION = re.compile(
 # Verbs jieba's rarer words glue to the thing before them: 积分换 (东西), 余额用 (来…).
 _GLUED_VERBS = frozenset("换用抵兑拿领交退补")
 # A paper to bring ("要交税证明吗", "带上工资流水") names a thing to be named without asking about it.
-_PAPERS = frozenset(("证明", "凭证", "记录", "流水", "清单", "单据"))
+_PAPERS = frozenset(("证明", "凭证", "记录", "流水", "清单", "单据", "单子", "票据"))
 _CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
@@ -81,6 +81,14 @@ class _Detail(NamedTuple):
 def _asking_clauses(text: str) -> list[str]:
     """The clauses of a message that ask something, or all of it when none does."""
     return [c for c in _CLAUSE.findall(text) if _QUESTION.search(c)] or [text]
+
+
+def _paper_follows(words: tuple[str, ...], i: int) -> bool:
+    """Whether a paper is named right after the i-th word (交税 证明, 交税 的 单子)."""
+    following = words[i + 1 : i + 3]
+    if following[:1] == ("的",):
+        following = following[1:]
+    return bool(following) and following[0] in _PAPERS
 
 
 def _return_free_memory() -> None:
@@ -177,9 +185,9 @@ class Understanding:
         return word.endswith(name) or (word[:-1] == name and word[-1] in _GLUED_VERBS)
 
     def _unpapered(self, text: str) -> tuple[str, ...]:
-        """The words of `text`, less those that only name a paper to bring (交税 in "要交税证明吗")."""
+        """The words of `text`, less those that only name a paper to bring (交税 in "要交税证明吗", "交税的单子")."""
         words = self.segmenter.cut(text)
-        return tuple(w for w, after in zip(words, (*words[1:], "")) if after not in _PAPERS)
+        return tuple(w for i, w in enumerate(words) if not _paper_follows(words, i))
 
     def _unsaid(self, entry: FaqEntry, text: str) -> str | None:
         """A detail the message asks about (how it is paid, where to pay: asked_details.yaml) that the entry does not

@@ -882,6 +882,7 @@ def test_a_paper_to_bring_is_no_question_about_what_it_proves():
                     "按征收前的经营效益和停业期限补偿，需提供营业执照和近年的经营记录。")
     bot = Understanding([shop, *KB], lexicon=LEXICON)
     assert bot.classify("门面征收了停业损失怎么补，要带纳税证明吗", mentioned=True).faq.id == "s-1"
+    assert bot.classify("门面征收了停业损失怎么补，要不要交税的单子", mentioned=True).faq.id == "s-1"
     assert declined(bot.classify("门面征收了停业补偿要交税吗", mentioned=True), "交税")
 
 
