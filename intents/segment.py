@@ -202,20 +202,27 @@ class Segmenter:
 
     def _join_over_de(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """Words joined by 的 that the knowledge base says as one: "搬家的钱" is its 搬家费, "租房子的钱" 租房费,
-        "过期的药" 过期药, "补偿的标准" 补偿标准."""
+        "高龄的那个钱" 高龄补贴, "过期的药" 过期药, "补偿的标准" 补偿标准."""
         out: list[str] = []
         i = 0
         while i < len(words):
             if words[i + 1 : i + 2] == ("的",) and i + 2 < len(words):
-                fee = words[i].removesuffix("子") + "费"
-                said = fee if words[i + 2] in ("钱", "费用") and len(words[i]) > 1 and self._known(fee) else words[i] + words[i + 2]
+                end = i + 3 if words[i + 2] in ("那个", "这个") and i + 3 < len(words) else i + 2
+                said = self._money_for(words[i]) if words[end] in ("钱", "费用") else None
+                said = said or words[i] + words[end]
                 if self._known(said):
                     out.append(said)
-                    i += 3
+                    i = end + 1
                     continue
             out.append(words[i])
             i += 1
         return tuple(out)
+
+    def _money_for(self, word: str) -> str | None:
+        """The knowledge base's name for the money paid for `word`: 搬家 -> 搬家费, 高龄 -> 高龄补贴."""
+        if len(word) < 2:
+            return None
+        return next((named for kind in ("费", "补贴", "津贴") if self._known(named := word.removesuffix("子") + kind)), None)
 
     def _known(self, word: str) -> bool:
         return word in self._vocabulary or word in self.synonyms or word in self.kinds

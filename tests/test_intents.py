@@ -903,6 +903,7 @@ def test_plain_words_for_policy_terms(understanding, text, term):
 def test_two_words_joined_by_de_that_make_a_known_word_are_read_as_it(understanding):
     assert "过期药品" in understanding.segmenter.cut("过期的药丢哪个桶")  # a thing whose kind is known (过期药 = 过期药品)
     assert "补偿标准" in understanding.segmenter.cut("补偿的标准是什么")  # a knowledge-base term
+    assert "高龄补贴" in understanding.segmenter.cut("满了八十，高龄的那个钱找哪个领")  # the money for it, past 那个
 
 
 @pytest.mark.parametrize("text", ["电梯坏了三天没人修，物业一点都不细心", "快递放在门卫那里被人拿走了，保安也不管",
