@@ -826,6 +826,11 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
     card = FaqEntry("c-1", "养老", "老年优待证怎么办？", ("优待证在哪里申请",), ("优待证",), "带身份证到社区申请，凭证坐公交免费。")
     assert declined(Understanding([card, *KB], lexicon=LEXICON).classify("外省办的优待证在这边坐公交可以用不", mentioned=True), "外地能不能用")
     assert declined(bot.classify("过渡期间多拿了的临时安置费要退回去吗", mentioned=True), "退钱")
+    allowance = FaqEntry("y-1", "养老服务", "高龄津贴在哪里申请？", ("80岁以上老人的补贴在哪里办",), ("高龄津贴",),
+                         "年满80周岁的本区户籍老人，带身份证和户口本到社区申请，按月发到社保卡。")
+    assert declined(Understanding([allowance, *KB], lexicon=LEXICON).classify("高龄津贴一个月能发好多钱", mentioned=True),
+                    "金额")
+    assert bot.classify("房子征收了一平米能赔好多钱", mentioned=True).faq.id == "b-1"  # its phrasings ask how much
     assert declined(Understanding([card, *KB], lexicon=LEXICON).classify("优待证审批下来要等几天", mentioned=True),
                     "办下来要多久")
     quick = FaqEntry("c-2", "养老", "老年优待证多久能办好？", ("优待证要等几天",), (), "材料齐全的，社区窗口5个工作日内办结。")
