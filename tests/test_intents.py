@@ -831,6 +831,9 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
     assert declined(Understanding([allowance, *KB], lexicon=LEXICON).classify("高龄津贴一个月能发好多钱", mentioned=True),
                     "金额")
     assert bot.classify("房子征收了一平米能赔好多钱", mentioned=True).faq.id == "b-1"  # its phrasings ask how much
+    aged = Understanding([allowance, *KB], lexicon=LEXICON)
+    assert declined(aged.classify("高龄津贴可以在网上申请吗", mentioned=True), "线上交费办理")
+    assert declined(aged.classify("我上班走不开，能替我外婆去社区领高龄津贴不", mentioned=True), "替家里人办")
     assert declined(Understanding([card, *KB], lexicon=LEXICON).classify("优待证审批下来要等几天", mentioned=True),
                     "办下来要多久")
     quick = FaqEntry("c-2", "养老", "老年优待证多久能办好？", ("优待证要等几天",), (), "材料齐全的，社区窗口5个工作日内办结。")
