@@ -472,6 +472,7 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("当初讲好年底前交安置房，现在楼都还冇封顶", "housing"),
     ("后门那几个垃圾桶天天满起，一个礼拜才来拉一次", "sanitation"),
     ("停车费又涨了也不开会，凭什么", "property_service"),
+    ("签了协议两年多，过渡费只发到去年底，安置房影子都冇得", "housing"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -600,7 +601,8 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
                                   "我家那位打呼噜比工地还吵，哈哈", "楼下漏水的水管师傅已经换好了，谢谢",
                                   "前段时间楼上装修天天吵，现在总算清静了",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
-                                  "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道"])
+                                  "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道",
+                                  "补偿方案出来了还算公道，大家莫太担心", "国庆去看烟花，人多得要命"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
