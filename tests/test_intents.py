@@ -910,6 +910,13 @@ def test_plain_words_for_policy_terms(understanding, text, term):
     assert term in understanding.segmenter.cut(text)
 
 
+def test_a_bin_named_by_its_colour_asks_what_the_colours_mean():
+    colours = FaqEntry("c-2", "垃圾分类", "不同颜色的垃圾桶分别装什么？", ("垃圾桶颜色怎么区分",), (),
+                       "蓝色装可回收物，红色装有害垃圾，绿色装厨余垃圾，灰色装其他垃圾。")
+    bot = Understanding([colours, *KB], lexicon=LEXICON)
+    assert bot.classify("楼下新摆的蓝色的桶是干么子用的", mentioned=True).faq.id == "c-2"
+
+
 def test_two_words_joined_by_de_that_make_a_known_word_are_read_as_it(understanding):
     assert "过期药品" in understanding.segmenter.cut("过期的药丢哪个桶")  # a thing whose kind is known (过期药 = 过期药品)
     assert "补偿标准" in understanding.segmenter.cut("补偿的标准是什么")  # a knowledge-base term
