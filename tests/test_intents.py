@@ -473,6 +473,12 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("后门那几个垃圾桶天天满起，一个礼拜才来拉一次", "sanitation"),
     ("停车费又涨了也不开会，凭什么", "property_service"),
     ("签了协议两年多，过渡费只发到去年底，安置房影子都冇得", "housing"),
+    ("这两天闸老是跳，一晚上停好几回", "utilities"),
+    ("小区门口的路塌了个坑，车子差点掉进去", "safety_hazard"),
+    ("菜场门口那个井盖缺了个角", "public_facility"),
+    ("烧烤店的油烟这么大，阳台上一层油", "cooking_fumes"),
+    ("秋千的链子断了，哪个来修一下", "public_facility"),
+    ("新闻里讲起火的事多，好多人还是把电瓶车推进电梯，能不能管一管", "safety_hazard"),  # asked to act: here
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -778,6 +784,10 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
                      "老人行动不便的，可由子女持委托书到社区代领。")
     assert Understanding([allowance, named, *KB], lexicon=LEXICON).classify(
         "我外公的高龄津贴，我做外孙的能帮他代领吗", mentioned=True).faq.id == "y-2"
+
+
+def test_water_leaking_into_ones_home_is_a_report(understanding):
+    assert understanding.classify("楼上洗衣机的水漏到我家卧室了，敲门冇人应", mentioned=False).intent == "complaint"
 
 
 def test_trouble_told_after_a_repair_is_still_a_report(understanding):
