@@ -207,7 +207,7 @@ class Segmenter:
         i = 0
         while i < len(words):
             if words[i + 1 : i + 2] == ("的",) and i + 2 < len(words):
-                end = i + 3 if words[i + 2] in ("那个", "这个") and i + 3 < len(words) else i + 2
+                end = i + 3 if words[i + 2] in ("那个", "这个", "那家", "这家") and i + 3 < len(words) else i + 2
                 said = self._money_for(words[i]) if words[end] in ("钱", "费用") else None
                 said = said or words[i] + words[end]
                 if self._known(said):
