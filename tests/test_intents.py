@@ -916,7 +916,8 @@ def test_a_price_estimate_is_the_valuation(understanding):
                                            ("等安置房那两年，租房子的钱哪个出", "临时安置费"),
                                            ("听讲早点签字有奖", "签约"), ("听讲早点签字有奖", "奖励"),
                                            ("补偿是按市场价算吗", "市场价格"),
-                                           ("给我家估价的那家公司是哪个定的", "评估机构")])
+                                           ("给我家估价的那家公司是哪个定的", "评估机构"),
+                                           ("申请低保要满足哪些要求", "条件")])
 def test_plain_words_for_policy_terms(understanding, text, term):
     assert term in understanding.segmenter.cut(text)
 
