@@ -818,6 +818,16 @@ def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answ
     assert asked.faq is None and named in asked.reason
 
 
+def test_an_allowance_asked_after_is_named_by_the_entry_that_answers():
+    handover = FaqEntry("h-1", "三供一业", "三供一业移交以后水电费交给谁？", ("移交后电费还交给厂里吗",), ("三供一业",),
+                        "移交后由供水、供电公司抄表到户，居民直接向它们缴费。")
+    lift = FaqEntry("g-1", "加装电梯", "老楼加装电梯有补贴吗？", ("加装电梯政府补多少",), ("加装电梯",),
+                    "符合条件的老旧住宅加装电梯可申请财政补贴，具体标准问网格员。")
+    bot = Understanding([handover, lift, *KB], lexicon=LEXICON)
+    assert declined(bot.classify("三供一业移交以后，厂里每年发的那点降温补贴还有冇得", mentioned=True), "补贴")
+    assert bot.classify("我们单元想加装电梯，政府有没有补贴", mentioned=True).faq.id == "g-1"
+
+
 def declined(decision, why: str) -> bool:
     """Not answered, and the reason says why (the thing or detail the entry does not speak of)."""
     return decision.faq is None and why in decision.reason
