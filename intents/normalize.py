@@ -19,6 +19,14 @@ _SPACES = re.compile(r"\s+")
 # Ages are written both ways (八十岁, 80岁) and policies name them in digits: 八十大寿 -> 80大寿.
 _AGE = re.compile(r"(?<![一二三四五六七八九几十百])([一二三四五六七八九]?十[一二三四五六七八九]?|一百)(?=周?岁|大寿|多岁|寿辰)")
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+# Dialect 么 standing alone for 怎么/什么 (么样申请, 身体么样了, 么时候), which the dialect table cannot map: it would
+# break 怎么样. 么样 before a verb asks how (怎么申请), elsewhere how things are (怎么样).
+_BARE_ME = re.compile(r"(?<![怎什这那多])么(?:(样)(?=[\u4e00-\u9fff])(?![了啊呀哦的子])|(样)|(时候|意思))")
+
+
+def _bare_me(match: re.Match) -> str:
+    how, how_things_are, what = match.groups()
+    return "怎么" if how else "怎么样" if how_things_are else "什么" + what
 
 _t2s = OpenCC("t2s")
 
@@ -72,4 +80,4 @@ class Normalizer:
         text = self.clean(text)
         if self._dialect_re is not None:
             text = self._dialect_re.sub(lambda m: self._dialect[m.group(0)], text)
-        return text
+        return _BARE_ME.sub(_bare_me, text)

@@ -219,10 +219,11 @@ class Segmenter:
         return tuple(out)
 
     def _money_for(self, word: str) -> str | None:
-        """The knowledge base's name for the money paid for `word`: 搬家 -> 搬家费, 高龄 -> 高龄补贴."""
+        """The knowledge base's name for the money paid for `word`: 搬家 -> 搬家费, 高龄 -> 高龄补贴, 维修 -> 维修资金."""
         if len(word) < 2:
             return None
-        return next((named for kind in ("费", "补贴", "津贴") if self._known(named := word.removesuffix("子") + kind)), None)
+        return next((named for kind in ("费", "补贴", "津贴", "资金", "基金")
+                     if self._known(named := word.removesuffix("子") + kind)), None)
 
     def _known(self, word: str) -> bool:
         return word in self._vocabulary or word in self.synonyms or word in self.kinds

@@ -49,6 +49,10 @@ def test_width_script_mentions_and_noise_are_normalised(normalize):
 def test_dialect_forms_become_mandarin(normalize):
     assert "没有" in normalize("路灯还冇得人修")
     assert "什么" in normalize("这是么子规定")
+    assert normalize("低保要么样申请") == "低保要怎么申请"  # 么样 before a verb asks how
+    assert normalize("你妈身体么样了") == "你妈身体怎么样了"
+    assert normalize("么时候开始报名") == "什么时候开始报名"
+    assert normalize("怎么样申请才快") == "怎么样申请才快"  # the Mandarin forms stay as they are
 
 
 @pytest.mark.parametrize(("text", "faq_id"), [
@@ -786,6 +790,10 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
         "我外公的高龄津贴，我做外孙的能帮他代领吗", mentioned=True).faq.id == "y-2"
 
 
+def test_an_old_person_who_cannot_climb_asks_for_a_lift_and_reports_nothing(understanding):
+    assert understanding.classify("我妈住七楼，腿脚爬不动了，单元想装电梯找哪个", mentioned=True).intent != "complaint"
+
+
 def test_water_leaking_into_ones_home_is_a_report(understanding):
     assert understanding.classify("楼上洗衣机的水漏到我家卧室了，敲门冇人应", mentioned=False).intent == "complaint"
 
@@ -943,6 +951,7 @@ def test_two_words_joined_by_de_that_make_a_known_word_are_read_as_it(understand
     assert "过期药品" in understanding.segmenter.cut("过期的药丢哪个桶")  # a thing whose kind is known (过期药 = 过期药品)
     assert "补偿标准" in understanding.segmenter.cut("补偿的标准是什么")  # a knowledge-base term
     assert "高龄补贴" in understanding.segmenter.cut("满了八十，高龄的那个钱找哪个领")  # the money for it, past 那个
+    assert "维修资金" in understanding.segmenter.cut("买房时交的维修的钱能用来修电梯吗")
 
 
 @pytest.mark.parametrize("text", ["电梯坏了三天没人修，物业一点都不细心", "快递放在门卫那里被人拿走了，保安也不管",
