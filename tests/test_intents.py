@@ -483,6 +483,10 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("烧烤店的油烟这么大，阳台上一层油", "cooking_fumes"),
     ("秋千的链子断了，哪个来修一下", "public_facility"),
     ("新闻里讲起火的事多，好多人还是把电瓶车推进电梯，能不能管一管", "safety_hazard"),  # asked to act: here
+    ("广场那个音箱隔三栋楼都听得到，天天这样", "noise"),
+    ("河边那块荒地的草长疯了，哪个来割一下", "sanitation"),
+    ("对面烧烤店的排烟管对着居民楼，晚上满屋子油烟", "cooking_fumes"),
+    ("安置房给我们分到了九楼，冇电梯，老人根本爬不上去", "housing"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -792,6 +796,11 @@ def test_what_the_asking_clause_names_must_be_named_by_the_entry():
 
 def test_an_old_person_who_cannot_climb_asks_for_a_lift_and_reports_nothing(understanding):
     assert understanding.classify("我妈住七楼，腿脚爬不动了，单元想装电梯找哪个", mentioned=True).intent != "complaint"
+
+
+def test_a_reply_names_its_addressee_and_the_report_follows(understanding):
+    decision = understanding.classify("回复@李姐：对，就是他家，楼顶又加盖了一层，@网格员 帮忙登记一下", mentioned=True)
+    assert (decision.intent, decision.category) == ("complaint", "illegal_building")
 
 
 def test_water_leaking_into_ones_home_is_a_report(understanding):
