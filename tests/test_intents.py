@@ -822,6 +822,10 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("办居住证还要去派出所备案吗", "备案"),
     ("暂住的证明下个月就到期了，到期以后怎么弄", "到期"),
     ("暂住的证明有效期是几年", "有效期"),
+    ("加装电梯以后每年的保养费哪个出", "保养"),
+    ("拿了安置房，小孩能在旁边的学校读书吗", "学校"),
+    ("外地人办了居住证，小孩能在这边落户吗", "落户"),
+    ("安置房的房产证要是办不下来，能不能去法院起诉", "起诉"),
     ("安置房建在哪里，离这里远不远", "建在哪里"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
@@ -872,6 +876,7 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
     assert bot.classify("房子征收了一平米能赔好多钱", mentioned=True).faq.id == "b-1"  # its phrasings ask how much
     aged = Understanding([allowance, *KB], lexicon=LEXICON)
     assert declined(aged.classify("高龄津贴可以在网上申请吗", mentioned=True), "线上交费办理")
+    assert declined(aged.classify("高龄津贴能在手机上直接申请不", mentioned=True), "线上交费办理")
     assert declined(aged.classify("我上班走不开，能替我外婆去社区领高龄津贴不", mentioned=True), "替家里人办")
     assert declined(Understanding([card, *KB], lexicon=LEXICON).classify("优待证审批下来要等几天", mentioned=True),
                     "办下来要多久")
