@@ -206,6 +206,10 @@ class Segmenter:
         out: list[str] = []
         i = 0
         while i < len(words):
+            if words[i + 1 : i + 2] == ("钱",) and (fee := self._money_for(words[i])):  # 长寿钱, with no 的
+                out.append(fee)
+                i += 2
+                continue
             if words[i + 1 : i + 2] == ("的",) and i + 2 < len(words):
                 end = i + 3 if words[i + 2] in ("那个", "这个", "那家", "这家") and i + 3 < len(words) else i + 2
                 said = self._money_for(words[i]) if words[end] in ("钱", "费用") else None

@@ -966,6 +966,7 @@ def test_two_words_joined_by_de_that_make_a_known_word_are_read_as_it(understand
     assert "补偿标准" in understanding.segmenter.cut("补偿的标准是什么")  # a knowledge-base term
     assert "高龄补贴" in understanding.segmenter.cut("满了八十，高龄的那个钱找哪个领")  # the money for it, past 那个
     assert "维修资金" in understanding.segmenter.cut("买房时交的维修的钱能用来修电梯吗")
+    assert "高龄补贴" in understanding.segmenter.cut("我爸九十了，长寿钱一个月有几多")  # X钱 with no 的
 
 
 @pytest.mark.parametrize("text", ["电梯坏了三天没人修，物业一点都不细心", "快递放在门卫那里被人拿走了，保安也不管",
