@@ -166,22 +166,27 @@ class Understanding:
         _return_free_memory()
         return encoded
 
-    def _unnamed(self, entry: FaqEntry, content: tuple[str, ...], text: str) -> list[str]:
+    def _unnamed(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> list[str]:
         """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
         ask count, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
         does not. Words marked * in the file count wherever they are said."""
-        if not any(self._names(w, n) for w in content for n in self.must_name):
+        if not any(self._names(w, n) for w in subjects for n in self.must_name):
             return []
-        asked = set().union(*(self.segmenter.content(self._unpapered(c)) for c in _asking_clauses(text)))
+        asked = set().union(*(self.index.subjects(self.segmenter.content(self._unpapered(c))) for c in _asking_clauses(text)))
         # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
         anywhere = set(self._unpapered(text))
-        names = [n for w in content for n in self.must_name
+        names = [n for w in subjects for n in self.must_name
                  if self._names(w, n) and (w in asked or (n in self.must_name_anywhere and w in anywhere))]
-        return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
+        return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text) and not self._says_another_name(entry, n)]
+
+    def _says_another_name(self, entry: FaqEntry, word: str) -> bool:
+        """Whether the entry says another name the synonym table gives `word`, whole: 搬迁补助费 says 补助 (补贴)."""
+        said = self.index.said(entry)
+        return any(name in said for name in self.segmenter.names_of(word)[1:])
 
     def _names(self, word: str, name: str) -> bool:
         """Whether a resident's word names a must-name thing: it ends with it (装修押金, 开发票; not 工资卡), or is it
-        with a verb jieba glued on (积分换 in "有积分换东西吗")."""
+        followed by a verb jieba glued on (积分换 in "有积分换东西吗")."""
         return word.endswith(name) or (word[:-1] == name and word[-1] in _GLUED_VERBS)
 
     def _unpapered(self, text: str) -> tuple[str, ...]:
@@ -242,7 +247,7 @@ class Understanding:
         on_topic = top is not None and bool(subjects) and (
             self.index.speaks_of(top.entry, subjects, norm) or self.index.shares_a_number(top.entry, norm))
         # "业委会委员任期几年" shares 业委会委员 with an entry on who may serve; 任期 is what it asks, and the entry is silent on it.
-        unnamed = self._unnamed(top.entry, content, norm) if on_topic else []
+        unnamed = self._unnamed(top.entry, subjects, norm) if on_topic else []
         unsaid = self._unsaid(top.entry, norm) if on_topic and not unnamed else None
         on_topic = on_topic and not unnamed and not unsaid
 

@@ -11,7 +11,7 @@ from opencc import OpenCC
 MAX_CHARS = 1000  # longer messages are cut: the question is never in the 1,001st character
 
 _CQ = re.compile(r"\[cq:[^\]]*\]")  # applied after lower()
-_MENTION = re.compile(r"@[^\s@\u2005,.;:!?，。；：！？、]{1,24}[\s\u2005]?")  # a name ends at a space or a stop: 回复@王姐：…
+_MENTION = re.compile(r"@[^\s@\u2005,;:!?，。；：！？、]{1,24}[\s\u2005]?")  # a name ends at a space or a stop: 回复@王姐：…
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BRACKET_EMOTE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,4}\]")  # WeChat's [微笑], [捂脸], [红包]
 _REPEAT_PUNCT = re.compile(r"([?!.,~。、…;:])[?!.,~。、…;:]+")
