@@ -32,6 +32,7 @@ SOFT = 0.8  # a word matched through a synonym or an abbreviation counts a littl
 ANSWER_CHARS = 160
 ANSWER_VOTE = 0.3  # words found only in an entry's answer still point to it, weakly
 _THE_GROUP = frozenset({"群里", "群里面", "这个群", "本群"})
+_UNITS = frozenset("岁周平米方元块号栋楼层户年月天日个")  # what a number counts; any other character after it is not its unit
 FEATURES = ("ratio", "pinyin", "partial", "bigram", "tfidf", "query_cover", "phrasing_cover", "keywords",
             "answer_cover", "unknown", "length", "topic")
 # Logistic weights (bias first), fitted on held-apart data by benchmarks/calibrate.py.
@@ -184,8 +185,8 @@ class FaqIndex:
 
     def shares_a_number(self, entry: FaqEntry, text: str) -> bool:
         """A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing, with the same
-        unit when the message gives one: 满45岁 is not 45号文."""
-        numbers = set(re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text))
+        unit when the message gives one: 满45岁 is not 45号文, and 满80了 is 年满80周岁."""
+        numbers = {(n, unit if unit in _UNITS else "") for n, unit in re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text)}
         if not numbers:
             return False
         said = self.said(entry)

@@ -487,6 +487,8 @@ def test_swapping_knowledge_bases_leaves_the_tokenizer_as_it_was():
     ("河边那块荒地的草长疯了，哪个来割一下", "sanitation"),
     ("对面烧烤店的排烟管对着居民楼，晚上满屋子油烟", "cooking_fumes"),
     ("安置房给我们分到了九楼，冇电梯，老人根本爬不上去", "housing"),
+    ("拆迁办的人上门讲不签字就断我们屋的水", "housing"),                        # coercion to sign, not a water cut
+    ("巷子口那家炸串店的烟直接往行人脸上喷，连个净化器都冇装", "cooking_fumes"),
 ])
 def test_more_ways_of_telling_a_problem(understanding, text, category):
     decision = understanding.classify(text, mentioned=False)
@@ -805,6 +807,17 @@ def test_an_old_person_who_cannot_climb_asks_for_a_lift_and_reports_nothing(unde
 def test_a_reply_names_its_addressee_and_the_report_follows(understanding):
     decision = understanding.classify("回复@李姐：对，就是他家，楼顶又加盖了一层，@网格员 帮忙登记一下", mentioned=True)
     assert (decision.intent, decision.category) == ("complaint", "illegal_building")
+
+
+def test_stalls_spread_onto_the_pavement_are_a_report(understanding):
+    assert understanding.classify("水果摊占到人行道上来了，推婴儿车都过不去", mentioned=False).intent == "complaint"
+
+
+def test_an_age_reached_is_the_age_the_entry_names():
+    allowance = FaqEntry("y-1", "养老服务", "高龄津贴在哪里申请？", ("高龄老人的补贴在哪里办",), ("高龄津贴",),
+                         "年满80周岁的本区户籍老人，带身份证和户口本到社区申请，按月发到社保卡。")
+    bot = Understanding([allowance, *KB], lexicon=LEXICON)
+    assert bot.classify("我爹上个月满80了，听讲有补贴，找哪里办", mentioned=True).faq.id == "y-1"
 
 
 def test_water_leaking_into_ones_home_is_a_report(understanding):
