@@ -145,6 +145,7 @@ class Understanding:
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
         self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
         self.must_name_anywhere = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name_anywhere)
+        self._must_name_endings = tuple(self.must_name)  # str.endswith takes them all at once: this runs per message
         self.details = tuple(_Detail(d.name, re.compile(d.asks), tuple(map(as_in_messages, d.said_by)))
                              for d in self.lexicon.details)
         self.reload(entries)
@@ -170,7 +171,8 @@ class Understanding:
         """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
         ask count, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
         does not. Words marked * in the file count wherever they are said."""
-        if not any(self._names(w, n) for w in subjects for n in self.must_name):
+        if not any(w.endswith(self._must_name_endings) or (w[:-1] in self.must_name and w[-1:] in _GLUED_VERBS)
+                   for w in subjects):
             return []
         asked = set().union(*(self.index.subjects(self.segmenter.content(self._unpapered(c))) for c in _asking_clauses(text)))
         # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
