@@ -976,6 +976,15 @@ def test_plain_words_for_policy_terms(understanding, text, term):
     assert term in understanding.segmenter.cut(text)
 
 
+def test_which_of_two_steps_comes_first_asks_for_the_procedure():
+    steps = FaqEntry("p-1", "征收", "房屋征收要走哪些程序？", ("征收的流程是怎样的",), (),
+                     "发布征收决定公告、入户调查、评估、签订补偿协议、搬迁。")
+    valuation = FaqEntry("p-2", "征收", "征收评估是怎么做的？", ("评估价格怎么定",), ("评估",), "由评估机构入户评估。")
+    bot = Understanding([steps, valuation, *KB], lexicon=LEXICON)
+    decision = bot.classify("我们那片要征收了，是先来评估还是先签协议？", mentioned=True)
+    assert decision.faq.id == "p-1" and "评估" not in decision.words
+
+
 def test_a_bin_named_by_its_colour_asks_what_the_colours_mean():
     colours = FaqEntry("c-2", "垃圾分类", "不同颜色的垃圾桶分别装什么？", ("垃圾桶颜色怎么区分",), (),
                        "蓝色装可回收物，红色装有害垃圾，绿色装厨余垃圾，灰色装其他垃圾。")
