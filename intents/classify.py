@@ -145,7 +145,7 @@ class Understanding:
         self.category_labels = {c.code: c.label for c in self.lexicon.categories}
         self.must_name = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name)
         self.must_name_anywhere = frozenset(self.lexicon.synonyms.get(w, w) for w in self.lexicon.must_name_anywhere)
-        self._must_name_endings = tuple(self.must_name)  # str.endswith takes them all at once: this runs per message
+        self._must_name_endings = tuple(self.must_name)  # str.endswith takes them all at once
         self.details = tuple(_Detail(d.name, re.compile(d.asks), tuple(map(as_in_messages, d.said_by)))
                              for d in self.lexicon.details)
         self.reload(entries)
@@ -171,25 +171,29 @@ class Understanding:
         """What the message asks about that the entry must name (must_name.txt) and does not. Only the clauses that
         ask count, or the whole message when none does: "业委会委员有工资吗" asks about pay, "以前厂里扣工资，现在电费去哪交"
         does not. Words marked * in the file count wherever they are said."""
-        if not any(w.endswith(self._must_name_endings) or (w[:-1] in self.must_name and w[-1:] in _GLUED_VERBS)
-                   for w in subjects):
+        named = {w: found for w in subjects if (found := self._named(w))}
+        if not named:
             return []
         asked = set().union(*(self.index.subjects(self.segmenter.content(self._unpapered(c))) for c in _asking_clauses(text)))
         # A death, a divorce or a sale changes what is owed wherever it is said: "老人过世了，高龄津贴要退回去吗".
         anywhere = set(self._unpapered(text))
-        names = [n for w in subjects for n in self.must_name
-                 if self._names(w, n) and (w in asked or (n in self.must_name_anywhere and w in anywhere))]
-        return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text) and not self._says_another_name(entry, n)]
+        names = [n for w, found in named.items() for n in found
+                 if w in asked or (n in self.must_name_anywhere and w in anywhere)]
+        return [n for n in dict.fromkeys(names)
+                if not self.index.speaks_of(entry, (n,), text) and not self._says_another_name(entry, n)]
+
+    def _named(self, word: str) -> tuple[str, ...]:
+        """The must-name things a resident's word names: those it ends with (装修押金, 开发票; not 工资卡), or the one a
+        verb was glued to by jieba (积分换 in "有积分换东西吗"). Runs for every subject of every message: one endswith."""
+        glued = word[:-1] if word[-1:] in _GLUED_VERBS and word[:-1] in self.must_name else None
+        if not glued and not word.endswith(self._must_name_endings):
+            return ()
+        return tuple(sorted(n for n in self.must_name if n == glued or word.endswith(n)))
 
     def _says_another_name(self, entry: FaqEntry, word: str) -> bool:
         """Whether the entry says another name the synonym table gives `word`, whole: 搬迁补助费 says 补助 (补贴)."""
         said = self.index.said(entry)
         return any(name in said for name in self.segmenter.names_of(word)[1:])
-
-    def _names(self, word: str, name: str) -> bool:
-        """Whether a resident's word names a must-name thing: it ends with it (装修押金, 开发票; not 工资卡), or is it
-        followed by a verb jieba glued on (积分换 in "有积分换东西吗")."""
-        return word.endswith(name) or (word[:-1] == name and word[-1] in _GLUED_VERBS)
 
     def _unpapered(self, text: str) -> tuple[str, ...]:
         """The words of `text`, less those that only name a paper to bring (交税 in "要交税证明吗", "交税的单子")."""

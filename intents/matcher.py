@@ -186,7 +186,8 @@ class FaqIndex:
     def shares_a_number(self, entry: FaqEntry, text: str) -> bool:
         """A number of two digits or more that the entry uses too (满80岁, 90平) names the same thing, with the same
         unit when the message gives one: 满45岁 is not 45号文, and 满80了 is 年满80周岁."""
-        numbers = {(n, unit if unit in _UNITS else "") for n, unit in re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text)}
+        numbers = {(n, unit if unit in _UNITS else "")
+                   for n, unit in re.findall(r"(?<!\d)(\d{2,})(?!\d)([\u4e00-\u9fff]?)", text)}
         if not numbers:
             return False
         said = self.said(entry)

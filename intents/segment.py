@@ -24,7 +24,7 @@ _GLUE = frozenset("要能会该是不没时问的了都也还就才在把被给�
 # A typo is repaired only where a content word starts: 谁管 is no 水管, 该做 no 改作, 不领 no 补领.
 _FUNCTION = _GLUE | frozenset("谁啥咋哪怎什这那我你他她咱")
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
-_STEP_ORDER = re.compile(r"先[^,.;!?，。；！？先]{1,8}?还是先[^,.;!?，。；！？\s]{1,8}")
+_STEP_ORDER = re.compile(r"先[^,.;!?，。；！？先]{1,8}?还是先[^,.;!?，。；！？\s]{1,8}")  # which step first: 先评估还是先签字
 COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
 # Caches that spare each start work done before: jieba rebuilds its prefix dictionary (~1.5 s) unless it finds its
 # cache file here; the pinyin table and sentence vectors (intents/meaning.py) are kept here too.
