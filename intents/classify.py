@@ -45,6 +45,7 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
 # neighbours for a thing, "吃了没" greets, "万一哪天" means someday, "要不要叫人来看" asks for help.
 _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被谁|(?:哪家|哪户|谁家)的|什么东西在)|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
+                                 r"|(?:具体|详情|详细|如有疑问|有疑问)[^,.;!?，。；！？]{0,2}?(?:咨询|询问|联系)"  # a notice: 具体咨询所在社区
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
 _INDIGNATION = re.compile(r"(?:这样?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)吗|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
                           r"[^,.;!?，。；！？]{0,6}"

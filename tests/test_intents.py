@@ -843,6 +843,7 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("拿了安置房，小孩能在旁边的学校读书吗", "入学"),
     ("外地人办了居住证，小孩能在这边落户吗", "落户"),
     ("安置房的房产证要是办不下来，能不能去法院起诉", "起诉"),
+    ("办了居住证以后坐高铁能打折吗", "高铁"),
     ("安置房建在哪里，离这里远不远", "建在哪里"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
@@ -983,6 +984,11 @@ def test_which_of_two_steps_comes_first_asks_for_the_procedure():
     bot = Understanding([steps, valuation, *KB], lexicon=LEXICON)
     decision = bot.classify("我们那片要征收了，是先来评估还是先签协议？", mentioned=True)
     assert decision.faq.id == "p-1" and "评估" not in decision.words
+
+
+def test_a_notice_that_sends_readers_elsewhere_asks_nothing(understanding):
+    notice = "【温馨提示】本季度物业费收费标准不变，请于月底前缴纳，具体咨询物业服务中心。"
+    assert understanding.classify(notice, mentioned=False).faq is None
 
 
 def test_a_bin_named_by_its_colour_asks_what_the_colours_mean():
