@@ -180,8 +180,7 @@ class Understanding:
         anywhere = set(self._unpapered(text))
         names = [n for w, found in named.items() for n in found
                  if w in asked or (n in self.must_name_anywhere and w in anywhere)]
-        return [n for n in dict.fromkeys(names)
-                if not self.index.speaks_of(entry, (n,), text) and not self._says_another_name(entry, n)]
+        return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def _named(self, word: str) -> tuple[str, ...]:
         """The must-name things a resident's word names: those it ends with (装修押金, 开发票; not 工资卡), or the one a
@@ -190,11 +189,6 @@ class Understanding:
         if not glued and not word.endswith(self._must_name_endings):
             return ()
         return tuple(sorted(n for n in self.must_name if n == glued or word.endswith(n)))
-
-    def _says_another_name(self, entry: FaqEntry, word: str) -> bool:
-        """Whether the entry says another name the synonym table gives `word`, whole: 搬迁补助费 says 补助 (补贴)."""
-        said = self.index.said(entry)
-        return any(name in said for name in self.segmenter.names_of(word)[1:])
 
     def _unpapered(self, text: str) -> tuple[str, ...]:
         """The words of `text`, less those that only name a paper to bring (交税 in "要交税证明吗", "交税的单子")."""

@@ -110,10 +110,6 @@ class Segmenter:
                 self._jieba.load_userdict(handle)
             _loaded_userdicts.add(str(lexicon.userdict))
         self.synonyms = lexicon.synonyms
-        variants: dict[str, list[str]] = {}
-        for variant, canonical in lexicon.synonyms.items():
-            variants.setdefault(canonical, []).append(variant)
-        self._variants = {canonical: tuple(found) for canonical, found in variants.items()}
         self.kinds = lexicon.kinds
         for word in {*lexicon.synonyms, *lexicon.synonyms.values()}:
             if len(word) > 1:
@@ -129,10 +125,6 @@ class Segmenter:
         # A segmenter that goes takes its terms along (when the garbage collector frees it: it sits in a cycle).
         weakref.finalize(self, _drop_terms, self._jieba, self._kb_words)
         self._seen_changes = _term_changes[0]
-
-    def names_of(self, word: str) -> tuple[str, ...]:
-        """A canonical word and the other names the synonym table gives it (补贴: 补助, 补助金 …)."""
-        return (word, *self._variants.get(word, ()))
 
     def is_common(self, word: str) -> bool:
         return (self._jieba.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
