@@ -94,20 +94,23 @@ class FaqIndex:
 
         phrasing_words = [[content_words(t) for t in (e.question, *e.similar)] for e in self.entries]
         self.keywords = [[k for k in map(content_words, e.keywords) if k] for e in self.entries]
-        postings: dict[str, set[int]] = defaultdict(set)
+        # Lists while building (each entry adds a word once): a set per word would hold twice the memory at the peak.
+        postings: dict[str, list[int]] = defaultdict(list)
         for index, (phrasings, keywords) in enumerate(zip(phrasing_words, self.keywords, strict=True)):
             for word in {w for words in (*phrasings, *keywords) for w in words}:
-                postings[word].add(index)
+                postings[word].append(index)
+        self.postings = {w: _compact(ids) for w, ids in postings.items()}
+        del postings
         segmenter.learn_vocabulary(vocabulary | {segmenter.synonyms.get(w, w) for w in vocabulary})
-        answer_postings: dict[str, set[int]] = defaultdict(set)
+        answer_postings: dict[str, list[int]] = defaultdict(list)
         for index, entry in enumerate(self.entries):
             # The answer's opening says what it is about; the rest adds time, not evidence.
             for word in set(content_words(f"{entry.category} {entry.answer[:ANSWER_CHARS]}", learn=False)):
-                answer_postings[word].add(index)
+                answer_postings[word].append(index)
         # A word in more than a twentieth of the answers says little about any one of them: not indexed.
         common = max(20, len(self.entries) // 20)
-        self.answer_postings = {w: frozenset(ids) for w, ids in answer_postings.items() if len(ids) <= common}
-        self.postings = {w: frozenset(ids) for w, ids in postings.items()}
+        self.answer_postings = {w: _compact(ids) for w, ids in answer_postings.items() if len(ids) <= common}
+        del answer_postings
         # For each thing, the one entry with a phrasing that asks what it is ("什么是三供一业"), if only one has.
         defined: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
@@ -121,6 +124,8 @@ class FaqIndex:
         self.max_idf = math.log(1 + n)
         self.answer_idf = {w: math.log(1 + n / len(ids)) for w, ids in self.answer_postings.items()}
         self.phrasings = [[self._phrasing(words) for words in ps] for ps in phrasing_words]
+        del phrasing_words
+        cut.cache_clear()  # a cut of every text in the knowledge base: let it go before the grams need room
         # Character uni- and bigram TF-IDF over each entry's phrasings: robust to words jieba cuts differently.
         self.gram_ids, self.gram_idf, self.gram_vectors = _gram_vectors(["".join(p.text for p in ps) for ps in self.phrasings])
 
@@ -265,6 +270,12 @@ class FaqIndex:
         return Candidate(self.entries[index], logit(features, self.weights), features, phrasing.text)
 
 
+def _compact(ids: list[int]) -> frozenset[int]:
+    """A frozenset made from a set gets a table sized once (twice its members); made from a list, it grows as it
+    fills, to four times: 10,000 entries' postings would hold some 10 MB more."""
+    return frozenset(set(ids))
+
+
 def _gram_vectors(texts: list[str]) -> tuple[dict[str, int], array, list[tuple[array, array]]]:
     """Gram numbers, their IDF, and each text's unit TF-IDF vector as (gram numbers, weights) arrays.
 
@@ -282,12 +293,11 @@ def _gram_vectors(texts: list[str]) -> tuple[dict[str, int], array, list[tuple[a
         counted.append((ids, array("f", counts.values())))
     n = max(len(texts), 1)
     idf = array("f", [math.log(1 + n / c) for c in df])
-    vectors = []
-    for ids, counts in counted:
+    for position, (ids, counts) in enumerate(counted):  # in place: the counts go as their weights come
         weights = [c * idf[i] for i, c in zip(ids, counts, strict=True)]
         norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        vectors.append((ids, array("f", [w / norm for w in weights])))
-    return ids_of, idf, vectors
+        counted[position] = (ids, array("f", [w / norm for w in weights]))
+    return ids_of, idf, counted
 
 
 def _char_grams(text: str) -> dict[str, int]:

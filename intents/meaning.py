@@ -108,15 +108,26 @@ def _written(piece: str) -> bool:
 
 
 class _WrittenRows:
-    """The embedding table cut to the rows of written pieces; a piece of another script reads as the unknown one."""
+    """The embedding table cut to the rows of written pieces; a piece of another script reads as the unknown one.
 
-    def __init__(self, table: np.ndarray, tokenizer) -> None:
+    The rows are moved to the front of the package's table, a block at a time, and the rest is given back: a cut copy
+    beside the whole table would add its 27 MB to the peak of loading."""
+
+    def __init__(self, table: np.ndarray, tokenizer, block: int = 4096) -> None:
         pieces = tokenizer.get_piece_size()
         keep = np.zeros(len(table), dtype=bool)
         keep[:pieces] = [_written(tokenizer.id_to_piece(i)) for i in range(pieces)]
         keep[tokenizer.unk_id()] = True
         rows = np.cumsum(keep) - 1
-        self._rows = table[keep]
+        kept = np.flatnonzero(keep)
+        if table.flags.owndata:
+            for start in range(0, len(kept), block):  # the n-th kept row is at n or later: it never overwrites one to come
+                moved = kept[start : start + block]
+                table[start : start + len(moved)] = table[moved]
+            table.resize((len(kept), table.shape[1]), refcheck=False)  # nothing else refers to the package's table
+            self._rows = table
+        else:
+            self._rows = table[keep]
         self._row_of = np.where(keep, rows, rows[tokenizer.unk_id()]).astype(np.int32)
 
     def __getitem__(self, ids: np.ndarray) -> np.ndarray:
