@@ -156,7 +156,8 @@ class Understanding:
         try:
             index = FaqIndex(entries, self.segmenter)
         except Exception:
-            self.segmenter.use_words(self.index.terms)  # the old index's terms back
+            if previous := getattr(self, "index", None):  # none when the first build fails
+                self.segmenter.use_words(previous.terms)  # the old index's terms back
             raise
         self.index = index
         _return_free_memory()

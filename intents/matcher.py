@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from intents.normalize import ages_in_digits
@@ -127,13 +128,7 @@ class FaqIndex:
         del phrasing_words
         cut.cache_clear()  # a cut of every text in the knowledge base: let it go before the grams need room
         # Character uni- and bigram TF-IDF over each entry's phrasings: robust to words jieba cuts differently.
-        self.gram_ids, self.gram_idf, self.gram_vectors = _gram_vectors(["".join(p.text for p in ps) for ps in self.phrasings])
-
-    def _query_vector(self, text: str) -> dict[int, float]:
-        counts = {self.gram_ids[g]: c for g, c in _char_grams(text).items() if g in self.gram_ids}
-        weights = {i: c * self.gram_idf[i] for i, c in counts.items()}
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        return {i: w / norm for i, w in weights.items()}
+        self.grams = CharTfidf(["".join(p.text for p in ps) for ps in self.phrasings])
 
     def _phrasing(self, words: tuple[str, ...]) -> Phrasing:
         distinct = tuple(dict.fromkeys(words))
@@ -230,12 +225,12 @@ class FaqIndex:
         text = "".join(soft[w][0] if len(soft.get(w, ())) == 1 else w for w in words)
         mass = sum(self.weight(w) for w in query)
         unknown = sum(self.weight(w) for w in query if w not in self.postings and w not in soft)
-        query_grams = self._query_vector(text)
+        query_grams = self.grams.vector(text)
         context = (text, pinyin_of(text), set(query), soft, mass, unknown, answer_mass, query_grams)
         return with_confidences([self._candidate(i, *context) for i in shortlist])
 
     def _candidate(self, index: int, text: str, pinyin: str, words: set[str], soft: dict[str, tuple[str, ...]],
-                   mass: float, unknown: float, answer_mass: float, query_grams: dict[int, float]) -> Candidate:
+                   mass: float, unknown: float, answer_mass: float, query_grams: np.ndarray | None) -> Candidate:
         postings = self.postings
         matched = {w for w in words if index in postings.get(w, ())}
         soft_matched = {w: hits for w, found in soft.items() if (hits := {o for o in found if index in postings[o]})}
@@ -255,7 +250,7 @@ class FaqIndex:
             "pinyin": py,
             "partial": fuzz.partial_ratio(phrasing.text, text) / 100 if text and phrasing.text else 0.0,
             "bigram": _dice(text, phrasing.text),
-            "tfidf": sum(query_grams.get(g, 0.0) * w for g, w in zip(*self.gram_vectors[index], strict=True)),
+            "tfidf": self.grams.cosine(query_grams, index),
             "query_cover": (math.fsum(self.weight(w) for w in matched)
                             + SOFT * math.fsum(self.weight(w) for w in soft_matched)) / mass if mass else 0.0,
             "phrasing_cover": p_cover,
@@ -276,28 +271,48 @@ def _compact(ids: list[int]) -> frozenset[int]:
     return frozenset(set(ids))
 
 
-def _gram_vectors(texts: list[str]) -> tuple[dict[str, int], array, list[tuple[array, array]]]:
-    """Gram numbers, their IDF, and each text's unit TF-IDF vector as (gram numbers, weights) arrays.
+class CharTfidf:
+    """Character uni- and bigram TF-IDF over texts (each entry's phrasings, joined): robust to words jieba cuts
+    differently. The texts' unit vectors are the rows of one sparse matrix, so 10,000 entries' million grams are three
+    arrays, not an object each, and a cosine is one gather and one dot product."""
 
-    10,000 entries hold a million grams: each text's counts become compact arrays at once, so no dict per text
-    outlives its turn (they would leave the heap fragmented long after the build)."""
-    ids_of: dict[str, int] = {}
-    df = array("I")
-    counted = []
-    for text in texts:
-        counts = _char_grams(text)
-        ids = array("I", [ids_of.setdefault(g, len(ids_of)) for g in counts])
-        df.extend([0] * (len(ids_of) - len(df)))
-        for i in ids:
-            df[i] += 1
-        counted.append((ids, array("f", counts.values())))
-    n = max(len(texts), 1)
-    idf = array("f", [math.log(1 + n / c) for c in df])
-    for position, (ids, counts) in enumerate(counted):  # in place: the counts go as their weights come
-        weights = [c * idf[i] for i, c in zip(ids, counts, strict=True)]
-        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        counted[position] = (ids, array("f", [w / norm for w in weights]))
-    return ids_of, idf, counted
+    def __init__(self, texts: list[str]) -> None:
+        self.ids: dict[str, int] = {}
+        columns, counts, lengths = array("I"), array("f"), array("I")
+        for text in texts:
+            grams = _char_grams(text)
+            columns.extend(self.ids.setdefault(g, len(self.ids)) for g in grams)
+            counts.extend(grams.values())
+            lengths.append(len(grams))
+        self.columns = np.frombuffer(columns, dtype=np.uint32)
+        lengths = np.frombuffer(lengths, dtype=np.uint32).astype(np.intp)
+        self.offsets = np.zeros(len(texts) + 1, dtype=np.intp)
+        np.cumsum(lengths, out=self.offsets[1:])
+        df = np.bincount(self.columns, minlength=len(self.ids))
+        self.idf = np.log1p(max(len(texts), 1) / np.maximum(df, 1)).astype(np.float32)
+        self.weights = np.frombuffer(counts, dtype=np.float32)  # the counts, made unit weights in place
+        self.weights *= self.idf[self.columns]
+        if len(texts):
+            # Each row's sum of squares; the 0 appended is the sum of an empty last row (reduceat has no empty rows).
+            norms = np.sqrt(np.add.reduceat(np.append(np.square(self.weights), 0), self.offsets[:-1]))
+            self.weights /= np.repeat(norms, lengths)
+
+    def vector(self, text: str) -> np.ndarray | None:
+        """A message's unit vector over the texts' grams (None when it has none of them)."""
+        counts = {self.ids[g]: c for g, c in _char_grams(text).items() if g in self.ids}
+        if not counts:
+            return None
+        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts)) * self.idf[columns]
+        vector = np.zeros(len(self.ids))
+        vector[columns] = weights / math.sqrt(weights @ weights)
+        return vector
+
+    def cosine(self, vector: np.ndarray | None, row: int) -> float:
+        if vector is None:
+            return 0.0
+        row = slice(self.offsets[row], self.offsets[row + 1])
+        return float(vector[self.columns[row]] @ self.weights[row])
 
 
 def _char_grams(text: str) -> dict[str, int]:

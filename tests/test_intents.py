@@ -649,6 +649,30 @@ def test_a_failed_reload_keeps_the_old_knowledge_base_and_its_terms(monkeypatch)
     assert "枫林巷议事厅" in keeping.segmenter.cut("枫林巷议事厅在哪")
 
 
+def test_a_first_build_that_fails_says_its_own_error(monkeypatch):
+    import intents.classify as classify
+
+    def broken(entries, segmenter):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(classify, "FaqIndex", broken)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        Understanding(KB, lexicon=LEXICON)
+
+
+def test_character_tfidf_rows_are_unit_vectors_and_empty_texts_match_nothing():
+    from intents.matcher import CharTfidf
+
+    grams = CharTfidf(["", "物业费怎么交", "", "业委会选举", ""])
+    assert grams.cosine(grams.vector("物业费怎么交"), 1) == pytest.approx(1.0)
+    assert grams.cosine(grams.vector("业委会选举"), 3) == pytest.approx(1.0)
+    assert 0 < grams.cosine(grams.vector("物业费"), 1) < 1
+    assert grams.cosine(grams.vector("交费"), 3) == 0.0  # no character in common
+    assert grams.cosine(grams.vector("物业费怎么交"), 0) == grams.cosine(grams.vector("物业费怎么交"), 4) == 0.0
+    assert grams.vector("电梯") is None and grams.cosine(None, 1) == 0.0
+    assert CharTfidf([]).vector("物业") is None
+
+
 def test_a_broken_lexicon_file_is_refused_with_the_place_of_the_slip(tmp_path):
     for name in ("userdict.txt", "synonyms.txt", "dialect.txt", "stopwords.txt", "categories.yaml"):
         (tmp_path / name).write_bytes((LEXICON.userdict.parent / name).read_bytes())
