@@ -935,6 +935,20 @@ def test_an_entry_that_does_not_tell_the_detail_asked_does_not_answer_it():
         "签约奖励是一起打到卡上还是另外发", mentioned=True).faq.id == "r-2"
 
 
+def test_who_pays_is_answered_only_by_an_entry_that_tells_who_pays():
+    camera = FaqEntry("m-1", "物业", "楼道监控录像怎么调看？", ("想看楼道监控找谁",), ("楼道监控",),
+                      "带身份证到物业监控室登记后调看，涉及案件的请先报警。")
+    bot = Understanding([camera, *KB], lexicon=LEXICON)
+    assert declined(bot.classify("楼道装监控的钱是业主出还是物业出", mentioned=True), "谁出钱")
+    assert declined(bot.classify("调楼道监控要收费不，费用哪个来出", mentioned=True), "谁出钱")
+    assert bot.classify("想看楼道监控找谁", mentioned=True).faq.id == "m-1"
+    assert bot.classify("出来一下，楼道监控录像怎么调看", mentioned=True).faq.id == "m-1"  # 出 is no paying here
+    lamp = FaqEntry("l-1", "公共设施", "小区路灯坏了谁来修？", ("路灯不亮找哪个",), ("小区路灯",),
+                    "小区内路灯由物业负责维修，费用从物业费中列支。")
+    assert Understanding([lamp, *KB], lexicon=LEXICON).classify(
+        "小区路灯换新的，钱是不是要我们自己出", mentioned=True).faq.id == "l-1"
+
+
 def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
     for path in LEXICON.userdict.parent.glob("*.*"):
         if path.suffix in (".txt", ".yaml"):
