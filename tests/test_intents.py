@@ -949,6 +949,26 @@ def test_who_pays_is_answered_only_by_an_entry_that_tells_who_pays():
         "小区路灯换新的，钱是不是要我们自己出", mentioned=True).faq.id == "l-1"
 
 
+def test_a_lost_card_a_change_of_mind_a_phone_number_or_the_order_of_flats_needs_an_entry_that_tells_it():
+    card = FaqEntry("k-1", "社保", "社保卡怎么申领？", ("第一次办社保卡去哪",), ("社保卡",), "带身份证到社区服务站申领，约20天制卡。")
+    bot = Understanding([card, *KB], lexicon=LEXICON)
+    assert declined(bot.classify("社保卡搞丢了怎么办", mentioned=True), "丢了补办")
+    lost = FaqEntry("k-2", "社保", "社保卡丢了怎么补办？", (), ("社保卡",), "先拨打服务热线挂失，再带身份证到网点补办。")
+    both = Understanding([card, lost, *KB], lexicon=LEXICON)
+    assert both.classify("社保卡搞丢了怎么办", mentioned=True).faq.id == "k-2"
+    assert both.classify("社保卡去哪里办", mentioned=True).faq.id == "k-1"
+    deal = FaqEntry("d-1", "征收", "补偿协议怎么签？", ("签协议要带什么",), ("补偿协议",), "带房产证和身份证到征收指挥部签订。")
+    signing = Understanding([deal, *KB], lexicon=LEXICON)
+    assert declined(signing.classify("补偿协议签了可以反悔不", mentioned=True), "反悔")
+    assert declined(signing.classify("补偿协议是哪个部门签，电话多少", mentioned=True), "电话")
+    flats = FaqEntry("p-1", "征收", "产权调换的安置房在哪里？", ("安置房建在哪",), ("安置房",), "安置房位于本区规划的安置小区。")
+    assert declined(Understanding([flats, *KB], lexicon=LEXICON).classify("安置房的楼层怎么定，是摇号吗", mentioned=True),
+                    "选房顺序")
+    change = FaqEntry("w-9", "物业", "怎么更换物业公司？", ("换物业要什么程序",), ("更换物业",), "经业主大会表决通过后选聘新物业。")
+    assert declined(Understanding([change, *KB], lexicon=LEXICON).classify("换了物业，原来那家不肯退出怎么办", mentioned=True),
+                    "退场交接")
+
+
 def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
     for path in LEXICON.userdict.parent.glob("*.*"):
         if path.suffix in (".txt", ".yaml"):
