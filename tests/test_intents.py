@@ -969,6 +969,22 @@ def test_a_lost_card_a_change_of_mind_a_phone_number_or_the_order_of_flats_needs
                     "退场交接")
 
 
+def test_joining_parking_or_the_name_of_a_firm_need_an_entry_that_tells_it():
+    volunteer = FaqEntry("v-2", "志愿服务", "社区志愿者平时做些什么？", ("志愿者要做哪些事",), ("志愿者",),
+                         "协助开展环境整治、敬老助残和防汛巡查等活动。")
+    bot = Understanding([volunteer, *KB], lexicon=LEXICON)
+    assert declined(bot.classify("社区志愿者是怎么招的，我想报名当志愿者", mentioned=True), "招人报名")
+    assert bot.classify("社区志愿者平时要做什么事", mentioned=True).faq.id == "v-2"
+    works = FaqEntry("g-5", "道路改造", "背街小巷改造改些什么？", ("小巷改造包括哪些",), ("背街小巷改造",),
+                     "主要改造路面、排水、路灯和绿化，施工前会通知到户。")
+    roads = Understanding([works, *KB], lexicon=LEXICON)
+    assert declined(roads.classify("背街小巷改造的时候，我们的车停到哪里", mentioned=True), "停车")
+    assert declined(roads.classify("背街小巷改造是哪家公司中标的", mentioned=True), "是哪家单位")
+    # 哪个 is "who": who chooses the firm is not the firm's name
+    chosen = FaqEntry("e-2", "征收", "评估机构由谁选定？", ("估价公司谁来选",), ("评估机构",), "由被征收人协商选定，协商不成的抽签确定。")
+    assert Understanding([chosen, *KB], lexicon=LEXICON).classify("评估公司是哪个定的", mentioned=True).faq.id == "e-2"
+
+
 def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
     for path in LEXICON.userdict.parent.glob("*.*"):
         if path.suffix in (".txt", ".yaml"):
