@@ -47,6 +47,9 @@ _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
                                  r"|(?:具体|详情|详细|如有疑问|有疑问)[^,.;!?，。；！？]{0,2}?(?:咨询|询问|联系)"  # a notice: 具体咨询所在社区
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
+# A message that opens by calling a neighbour ("老李，你屋那个评估签了冇", "王娭毑 你…") asks that neighbour, not the bot.
+_TO_A_NEIGHBOUR = re.compile(r"^(?:(?:老|小|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff]{0,2}(?:姐|哥|叔|姨|婶|嫂|伯|妹|弟|师傅|老师|奶奶|爷爷"
+                             r"|娭毑|嗲嗲|爹爹|大爷|大妈))[,!\s]+(?:你|您)")
 _INDIGNATION = re.compile(r"(?:这样?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)吗|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
                           r"[^,.;!?，。；！？]{0,6}"
                           # a rule held up against what is happening: "(还在打桩，)不是说晚上不准施工吗"
@@ -238,7 +241,8 @@ class Understanding:
         content = self.segmenter.content(words)
         candidates = self._search(norm, content, allow)
         asked = _NOT_ASKING_THE_BOT.sub("", norm)
-        question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm))
+        question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm)) \
+            and (mentioned or not _TO_A_NEIGHBOUR.match(norm))
         # "…不给办门禁卡，这合理吗" is indignation, no question: it does not soften the report it ends.
         complaint = self.complaints.assess(norm, question and bool(_QUESTION.search(_INDIGNATION.sub("", asked))),
                                            raw=text[:200])

@@ -985,6 +985,29 @@ def test_joining_parking_or_the_name_of_a_firm_need_an_entry_that_tells_it():
     assert Understanding([chosen, *KB], lexicon=LEXICON).classify("评估公司是哪个定的", mentioned=True).faq.id == "e-2"
 
 
+def test_sharing_out_among_heirs_or_a_ground_floor_payment_need_an_entry_that_tells_it():
+    reward = FaqEntry("r-3", "征收", "提前签约有什么奖励？", ("早签奖多少",), ("签约奖励",), "签约期内签约的按方案给予奖励。")
+    bot = Understanding([reward, *KB], lexicon=LEXICON)
+    assert declined(bot.classify("签约奖励我们三姐妹怎么分", mentioned=True), "家里人怎么分")
+    assert bot.classify("提前签约有什么奖励", mentioned=True).faq.id == "r-3"
+    lift = FaqEntry("g-2", "加装电梯", "加装电梯要多少户同意？", ("装电梯要几户签字",), ("加装电梯",),
+                    "需本单元三分之二以上业主同意，费用按楼层分摊。")
+    lifts = Understanding([lift, *KB], lexicon=LEXICON)
+    assert declined(lifts.classify("加装电梯一楼的能拿到补偿吗", mentioned=True), "一楼住户")
+    assert lifts.classify("加装电梯一楼的不同意怎么办", mentioned=True).faq.id == "g-2"  # agreement is what it tells
+
+
+def test_paying_or_voting_on_a_phone_app_needs_an_entry_that_tells_it():
+    meeting = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业主大会的程序",), ("业主大会",), "由业委会提前15天通知全体业主。")
+    assert declined(Understanding([meeting, *KB], lexicon=LEXICON).classify("业主大会可以在微信上投票吗", mentioned=True),
+                    "线上交费办理")
+
+
+def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding):
+    assert understanding.classify("张姐，你家物业费交了没？", mentioned=False).intent == "none"
+    assert understanding.classify("物业费交了没？在哪里交", mentioned=False).faq is not None
+
+
 def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
     for path in LEXICON.userdict.parent.glob("*.*"):
         if path.suffix in (".txt", ".yaml"):
