@@ -1008,6 +1008,18 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     assert understanding.classify("物业费交了没？在哪里交", mentioned=False).faq is not None
 
 
+@pytest.mark.parametrize("text, category", [
+    ("快递车天天停在我们单元出口的人行道上，轮椅都推不过去", "city_order"),
+    ("西瓜车停在公交站台那里卖，等车的人都没地方站", "city_order"),
+    ("他们把我们家的电停了逼着签字，这样搞合法吗", "housing"),
+    ("三楼那户把公共楼道隔成自己的杂物间了", "illegal_building"),
+    ("补偿协议签了四个多月了，补偿款一分都没到账，还说在走流程", "housing"),
+])
+def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
+    decision = understanding.classify(text, mentioned=True)
+    assert decision.intent == "complaint" and decision.category == category
+
+
 def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
     for path in LEXICON.userdict.parent.glob("*.*"):
         if path.suffix in (".txt", ".yaml"):
