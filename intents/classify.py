@@ -22,7 +22,7 @@ _QUESTION = re.compile(
     r"|(?:要|需要|得)几(?:户|家|成|个人)"  # 要几户同意; but 下面就是几户人家 tells
     r"|(?<![怎什这那多])么(?:样|时候|意思)"  # dialect 么样 = 怎么样, 么时候 = 什么时候 (the dialect table cannot map them safely)
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
-    r"|(?<!爱)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理 is no question)
+    r"|(?<!爱)(?!得不得了)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理, 高兴得不得了 ask nothing)
     r"|到底[^,.;!?，。；！？]{1,10}?还是|(?:是|算|按|找|归|给|选|交|丢|扔|倒|投)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
     r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
@@ -45,11 +45,13 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
 # neighbours for a thing, "吃了没" greets, "万一哪天" means someday, "要不要叫人来看" asks for help.
 _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被谁|(?:哪家|哪户|谁家)的|什么东西在)|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
+                                 r"|(?:比|问|找|求)(?:哪个|谁|哪家)都"  # 比谁都积极, 问谁都说在走流程: everyone, no question
                                  r"|(?:具体|详情|详细|如有疑问|有疑问)[^,.;!?，。；！？]{0,2}?(?:咨询|询问|联系)"  # a notice: 具体咨询所在社区
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
 # A message that opens by calling a neighbour ("老李，你屋那个评估签了冇", "王娭毑 你…") asks that neighbour, not the bot.
 _TO_A_NEIGHBOUR = re.compile(r"^(?:(?:老|小|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff]{0,2}(?:姐|哥|叔|姨|婶|嫂|伯|妹|弟|师傅|老师|奶奶|爷爷"
                              r"|娭毑|嗲嗲|爹爹|大爷|大妈))[,!\s]+(?:你|您)")
+_A_JOKE = re.compile(r"^(?:讲|说)一?个笑话")  # "讲个笑话：老师问小明垃圾分几类……" asks nothing
 _INDIGNATION = re.compile(r"(?:这样?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)吗|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
                           r"[^,.;!?，。；！？]{0,6}"
                           # a rule held up against what is happening: "(还在打桩，)不是说晚上不准施工吗"
@@ -242,7 +244,7 @@ class Understanding:
         candidates = self._search(norm, content, allow)
         asked = _NOT_ASKING_THE_BOT.sub("", norm)
         question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm)) \
-            and (mentioned or not _TO_A_NEIGHBOUR.match(norm))
+            and (mentioned or not _TO_A_NEIGHBOUR.match(norm)) and not _A_JOKE.match(norm)
         # "…不给办门禁卡，这合理吗" is indignation, no question: it does not soften the report it ends.
         complaint = self.complaints.assess(norm, question and bool(_QUESTION.search(_INDIGNATION.sub("", asked))),
                                            raw=text[:200])

@@ -1020,6 +1020,20 @@ def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(underst
     assert decision.intent == "complaint" and decision.category == category
 
 
+def test_shaped_like_a_question_but_asking_the_bot_nothing(understanding):
+    allowance = FaqEntry("y-9", "养老服务", "高龄津贴怎么领？", ("高龄津贴在哪里领",), ("高龄津贴",), "年满80周岁到社区申请，按月发放。")
+    glad = Understanding([allowance, *KB], lexicon=LEXICON).classify("我爸今天领到高龄津贴了，高兴得不得了", mentioned=False)
+    assert glad.intent == "none"  # 得不得了 is no A-not-A question
+    assert understanding.classify("讲个笑话：有人问我垃圾怎么分类，我说分成我的和我老婆的", mentioned=False).intent == "none"
+
+
+def test_everyone_asked_is_no_question_and_the_report_stands(understanding):
+    keen = understanding.classify("物业收物业费比谁都积极，修东西就找不到人", mentioned=False)
+    assert keen.intent == "complaint" and keen.category == "property_service"
+    waiting = understanding.classify("补偿协议签了大半年，补偿款到现在一分都没到账，问谁都说在走流程", mentioned=True)
+    assert waiting.intent == "complaint" and waiting.category == "housing"
+
+
 def test_a_broken_details_file_is_refused_with_the_place_of_the_slip(tmp_path):
     for path in LEXICON.userdict.parent.glob("*.*"):
         if path.suffix in (".txt", ".yaml"):
