@@ -227,6 +227,9 @@ class Understanding:
         asking = [c for c in clauses if _QUESTION.search(c)]
         if len(clauses) < 3 or not 0 < len(asking) < len(clauses):
             return None
+        story = " ".join(c for c in clauses if c not in asking)
+        if not self.segmenter.content(self.segmenter.cut(story)):  # "请问一下，…？谢谢" tells no story: nothing to leave out
+            return None
         told = " ".join(asking)
         alone = self._search(told, self.segmenter.content(self.segmenter.cut(told)), allow)
         return alone if alone and alone[0].entry.id == top.entry.id and alone[0].score > top.score else None
