@@ -46,6 +46,7 @@ _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
 _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?:被谁|(?:哪家|哪户|谁家)的|什么东西在)|谁(?:有|要|能借|借)|吃了?饭?(?:没|吗)"  # 吃了没: a greeting
                                  r"|(?:万一|要是|说不定|总有|迟早)哪天"  # 万一哪天: someday, no question
                                  r"|(?:比|问|找|求)(?:哪个|谁|哪家)都"  # 比谁都积极, 问谁都说在走流程: everyone, no question
+                                 r"|真是好[^,.;!?，。；！？]{1,4}?(?:呢|啊|哦|呀)"  # 真是好物业呢: an exclamation (often sarcastic)
                                  r"|(?:具体|详情|详细|如有疑问|有疑问)[^,.;!?，。；！？]{0,2}?(?:咨询|询问|联系)"  # a notice: 具体咨询所在社区
                                  rf"|{HELP_ASKED.pattern}")  # 要不要叫人来看: asks for help
 # A message that opens by calling a neighbour ("老李，你屋那个评估签了冇", "王娭毑 你…") asks that neighbour, not the bot.

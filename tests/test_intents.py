@@ -1014,6 +1014,14 @@ def test_shaped_like_a_question_but_asking_the_bot_nothing(understanding):
     assert understanding.classify("讲个笑话：有人问我垃圾怎么分类，我说分成我的和我老婆的", mentioned=False).intent == "none"
 
 
+def test_praise_that_mocks_a_silence_is_a_report():
+    dunning = FaqEntry("w-7", "物业", "物业催缴物业费有什么规定？", ("物业能不能天天发催费通知",), ("催缴物业费",),
+                       "物业可书面催缴，不得停水停电。")
+    decision = Understanding([dunning, *KB], lexicon=LEXICON).classify(
+        "物业天天在群里发催费通知，业主提意见一概已读不回，真是好物业呢", mentioned=True)
+    assert decision.intent == "complaint" and decision.category == "property_service"
+
+
 def test_everyone_asked_is_no_question_and_the_report_stands(understanding):
     keen = understanding.classify("物业收物业费比谁都积极，修东西就找不到人", mentioned=False)
     assert keen.intent == "complaint" and keen.category == "property_service"
