@@ -112,11 +112,13 @@ class FaqIndex:
         common = max(20, len(self.entries) // 20)
         self.answer_postings = {w: _compact(ids) for w, ids in answer_postings.items() if len(ids) <= common}
         del answer_postings
-        # For each thing, the one entry with a phrasing that asks what it is ("什么是三供一业"), if only one has.
+        # For each thing, the one entry with a phrasing that asks what it is ("什么是三供一业"), if only one has. A word
+        # of asking is no thing: "征收程序是什么" does not say what every 程序 is ("换物业的程序是么子").
         defined: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
             for text in (entry.question, *entry.similar):
-                if thing := defined_thing(text, lambda part: content_words(part, learn=False)):
+                thing = defined_thing(text, lambda part: content_words(part, learn=False))
+                if thing and not self.only_asks(thing):
                     defined[thing].add(index)
         self._definers = {word: ids.pop() for word, ids in defined.items() if len(ids) == 1}
         self.abbreviations = _abbreviation_index(self.postings)
@@ -159,15 +161,15 @@ class FaqIndex:
         index = self._definers.get(thing or "")
         return None if index is None else self.entries[index]
 
+    def only_asks(self, word: str) -> bool:
+        """Whether a word only says what the resident wants to know (申请, 流程; 收费标准 is 收费 + 标准: asking too)."""
+        asking = self.segmenter.asking_words
+        return word in asking or any(word[:i] in asking and word[i:] in asking for i in range(1, len(word)))
+
     def subjects(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """What a message is about: its content words of two or more characters, less those that only say what the
         resident wants to know (申请, 条件, 电话) and numbers."""
-        asking = self.segmenter.asking_words
-
-        def asks(word: str) -> bool:  # 收费标准 is 收费 + 标准: asking too
-            return word in asking or any(word[:i] in asking and word[i:] in asking for i in range(1, len(word)))
-
-        found = tuple(dict.fromkeys(w for w in words if len(w) > 1 and not asks(w) and not w.isdigit()))
+        found = tuple(dict.fromkeys(w for w in words if len(w) > 1 and not self.only_asks(w) and not w.isdigit()))
         # The chat group is where every message is said: what it is about only when nothing else is ("群里怎么报事").
         return tuple(w for w in found if w not in _THE_GROUP) or found
 

@@ -317,7 +317,8 @@ def test_a_real_word_typed_for_a_homophone_still_points_to_the_entry(understandi
 
 
 @pytest.mark.parametrize("text", ["停电了是找物业还是找供电局", "要是楼道里起火了该打什么电话", "万一家里水管爆了找谁修",
-                                  "问一下万一楼道积水了或者墙裂开了 是在群里讲还是打电话"])
+                                  "问一下万一楼道积水了或者墙裂开了 是在群里讲还是打电话",
+                                  "移交以后屋里水管坏了，厂里后勤讲不归他们管了，那现在找哪个修"])
 def test_whom_to_ask_and_what_if_questions_are_not_reports(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
 
@@ -951,6 +952,8 @@ WORKS = FaqEntry("g-5", "道路改造", "背街小巷改造改些什么？", ("�
                  "主要改造路面、排水、路灯和绿化，施工前会通知到户。")
 CHOSEN = FaqEntry("e-2", "征收", "评估机构由谁选定？", ("估价公司谁来选",), ("评估机构",), "由被征收人协商选定，协商不成的抽签确定。")
 EARLY = FaqEntry("r-3", "征收", "提前签约有什么奖励？", ("早签奖多少",), ("签约奖励",), "签约期内签约的按方案给予奖励。")
+AGED = FaqEntry("y-2", "养老服务", "高龄津贴怎么申请？", ("高龄补贴在哪里办",), ("高龄津贴",),
+               "年满80周岁的本区户籍老人带身份证和户口本到社区申请，审核通过后发放。")
 LIFT_VOTE = FaqEntry("g-2", "加装电梯", "加装电梯要多少户同意？", ("装电梯要几户签字",), ("加装电梯",),
                      "需本单元三分之二以上业主同意，费用按楼层分摊。")
 MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业主大会的程序",), ("业主大会",), "由业委会提前15天通知全体业主。")
@@ -970,6 +973,12 @@ MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业�
     (EARLY, "签约奖励我们三姐妹怎么分", "家里人怎么分"),
     (LIFT_VOTE, "加装电梯一楼的能拿到补偿吗", "一楼住户"),
     (MEETING, "业主大会可以在微信上投票吗", "线上交费办理"),
+    (AGED, "高龄津贴是按年发还是每个季度发", "发放周期"),
+    (AGED, "高龄津贴的卡能不能换成我女儿的卡", "换卡改信息"),
+    (AGED, "高龄津贴每年的资格认证在哪里做", "资格认证"),
+    (DEAL, "补偿协议上能不能加我老伴的名字", "证上加名字"),
+    (WORKS, "背街小巷改造完了，巷子里停车要不要收费", "停车收费"),
+    (WORKS, "背街小巷改造请的是哪家施工公司", "是哪家单位"),
 ])
 def test_a_detail_asked_needs_an_entry_that_tells_it(entry, asked, detail):
     assert declined(Understanding([entry, *KB], lexicon=LEXICON).classify(asked, mentioned=True), detail)
@@ -1001,6 +1010,13 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("他们把我们家的电停了逼着签字，这样搞合法吗", "housing"),
     ("三楼那户把公共楼道隔成自己的杂物间了", "illegal_building"),
     ("补偿协议签了四个多月了，补偿款一分都没到账，还说在走流程", "housing"),
+    ("一大早七点楼上就开始电钻，还让不让人睡了", "noise"),
+    ("物业没经业主同意就把公共车位租给外面的人，这合理不", "property_service"),
+    ("楼道里七八台电瓶车在充电，出了事谁负责", "safety_hazard"),
+    ("饭店的油烟排到住户窗户上，这个归哪个管，忍了三个月了", "cooking_fumes"),
+    ("巷子口的井盖少了一个，拿块木板盖着", "public_facility"),
+    ("过渡费停发两个月了，安置房也没个影子", "housing"),
+    ("物业收了停车费，车被划了又不管，那收钱是干嘛的", "property_service"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
@@ -1147,6 +1163,12 @@ def test_what_a_thing_is_is_answered_by_the_entry_that_says_so():
     assert bot.classify("三供一业以后电费是什么标准", mentioned=True).faq.id != "s-1"  # asks about fees, not what it is
     elsewhere = bot.classify("三供一业到底是个么子东西", mentioned=True, allow=lambda faq_id: faq_id != "s-1")
     assert elsewhere.faq is None or elsewhere.faq.id != "s-1"  # an entry that does not apply here answers nothing
+
+
+def test_a_word_of_asking_is_no_thing_an_entry_defines():
+    procedure = FaqEntry("z-1", "征收", "房屋征收的程序是什么？", ("征收要走哪些步骤",), ("征收程序",), "先公告，再评估，再签约。")
+    bot = Understanding([procedure, CHANGE, *KB], lexicon=LEXICON)
+    assert bot.classify("这家物业太差了，我们想换一家，程序是什么", mentioned=True).faq.id == "w-9"
 
 
 def test_when_the_best_entry_does_not_tell_the_detail_asked_the_ones_that_do_are_offered():
