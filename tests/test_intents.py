@@ -870,6 +870,9 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("安置房的房产证要是办不下来，能不能去法院起诉", "起诉"),
     ("办了居住证以后坐高铁能打折吗", "高铁"),
     ("安置房建在哪里，离这里远不远", "建在哪里"),
+    ("拿了安置房以后还能申请公租房吗", "公租房"),
+    ("安置房分下来以后，家里的低保还有没有", "低保"),
+    ("门面征收了，原来的营业执照要去注销吗", "营业执照"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
@@ -1017,6 +1020,9 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("巷子口的井盖少了一个，拿块木板盖着", "public_facility"),
     ("过渡费停发两个月了，安置房也没个影子", "housing"),
     ("物业收了停车费，车被划了又不管，那收钱是干嘛的", "property_service"),
+    ("安置费停发四个月了，安置房也没交，这是要我们喝西北风", "housing"),
+    ("电梯坏了半个月物业也不修，我们交的钱都到哪里去了", "property_service"),
+    ("换了新电表以后电费比原来多了一倍，是不是表有问题", "utilities"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
@@ -1163,6 +1169,11 @@ def test_what_a_thing_is_is_answered_by_the_entry_that_says_so():
     assert bot.classify("三供一业以后电费是什么标准", mentioned=True).faq.id != "s-1"  # asks about fees, not what it is
     elsewhere = bot.classify("三供一业到底是个么子东西", mentioned=True, allow=lambda faq_id: faq_id != "s-1")
     assert elsewhere.faq is None or elsewhere.faq.id != "s-1"  # an entry that does not apply here answers nothing
+
+
+def test_the_city_everyone_lives_in_is_no_subject():
+    permit = FaqEntry("j-1", "流动人口", "外地人在株洲怎么办居住证？", ("株洲居住证在哪办",), ("居住证",), "带身份证和租房合同到派出所办理。")
+    assert Understanding([permit, *KB], lexicon=LEXICON).classify("驾照快过期了，在株洲哪里换", mentioned=True).faq is None
 
 
 def test_a_word_of_asking_is_no_thing_an_entry_defines():
