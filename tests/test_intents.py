@@ -71,6 +71,7 @@ def test_typos_homophones_and_synonyms_still_match(understanding, text, faq_id):
 
 def test_residents_words_for_an_objection_name_it(understanding):
     assert "异议" in understanding.segmenter.cut("评估价太低，去哪里申诉")  # 申诉 is what entries call 异议
+    assert "异议" in understanding.segmenter.cut("对评估价不服气，有几天可以提")
 
 
 @pytest.mark.parametrize(("text", "faq_id"), [
