@@ -16,8 +16,15 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BRACKET_EMOTE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,4}\]")  # WeChat's [微笑], [捂脸], [红包]
 _REPEAT_PUNCT = re.compile(r"([?!.,~。、…;:])[?!.,~。、…;:]+")
 _SPACES = re.compile(r"\s+")
-# Ages are written both ways (八十岁, 80岁) and policies name them in digits: 八十大寿 -> 80大寿.
-_AGE = re.compile(r"(?<![一二三四五六七八九几十百])([一二三四五六七八九]?十[一二三四五六七八九]?|一百)(?=周?岁|大寿|多岁|寿辰)")
+# Ages are written both ways (八十岁, 80岁) and policies name them in digits: 八十大寿 -> 80大寿. A relative's age
+# needs no unit: 我奶奶九十二了 -> 我奶奶92岁了.
+_AGE = re.compile(r"(?<![一二三四五六七八九几十百])([一二三四五六七八九]?十[一二三四五六七八九]?|一百)(?=周?岁|大寿|多岁|寿辰)"
+                  r"|(?:(?<=[爸妈爷奶婆公爹娘伯叔姨舅满])|(?<=娭毑|嗲嗲|老人|老头|老伴|父亲|母亲))((?:今年|都|已经|快|刚){0,2})"
+                  r"([一二三四五六七八九]十[一二三四五六七八九]?|一百|[5-9][0-9]|1[01][0-9])(多)?(?=了)")
+# Policies call 80 and over 高龄 (高龄补贴, 高龄老人): a resident who tells such an age and asks about money speaks of
+# it ("我外公八十六了，听讲有钱领"); one who tells it beside another matter ("我娘八十多了，电梯坏了") does not.
+_OLD_AGE = re.compile(r"(?<![0-9])(?:[89][0-9]|1[01][0-9])(?:周?岁|大寿|多岁|寿辰)")
+_MONEY = re.compile(r"钱|补贴|补助|津贴|待遇|福利")
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 # Dialect 么 standing alone for 怎么/什么 (么样申请, 身体么样了, 么时候), which the dialect table cannot map: it would
 # break 怎么样. 么样 before a verb asks how (怎么申请), elsewhere how things are (怎么样).
@@ -36,12 +43,23 @@ def ages_in_digits(text: str) -> str:
     return _AGE.sub(_age_in_digits, text)
 
 
+def old_age_named(text: str) -> str:
+    """80岁 -> 80岁高龄: what policies call an age of 80 and over."""
+    return _OLD_AGE.sub(r"\g<0>高龄", text)
+
+
 def _age_in_digits(match: re.Match) -> str:
-    numeral = match.group(1)
+    unit_said, before, untold, more = match.groups()
+    if untold:  # a relative's age told without its unit
+        return f"{before}{untold if untold.isdigit() else _numeral_value(untold)}{more or ''}岁"
+    return str(_numeral_value(unit_said))
+
+
+def _numeral_value(numeral: str) -> int:
     if numeral == "一百":
-        return "100"
+        return 100
     tens, _, ones = numeral.partition("十")
-    return str(10 * _DIGITS.get(tens, 1) + _DIGITS.get(ones, 0))
+    return 10 * _DIGITS.get(tens, 1) + _DIGITS.get(ones, 0)
 
 
 def _is_noise(char: str) -> bool:
@@ -80,4 +98,5 @@ class Normalizer:
         text = self.clean(text)
         if self._dialect_re is not None:
             text = self._dialect_re.sub(lambda m: self._dialect[m.group(0)], text)
-        return _BARE_ME.sub(_bare_me, text)
+        text = _BARE_ME.sub(_bare_me, text)
+        return old_age_named(text) if _MONEY.search(text) else text

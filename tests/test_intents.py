@@ -283,6 +283,18 @@ def test_ages_in_words_become_digits(normalize):
     assert normalize("我妈今年八十五岁了") == "我妈今年85岁了"
     assert normalize("年满六十周岁，一百岁老人") == "年满60周岁,100岁老人"
     assert normalize("三供一业改了十几年") == "三供一业改了十几年"  # numerals that are no age stay
+    assert normalize("我奶奶今年九十二了") == "我奶奶今年92岁了"  # a relative's age needs no unit
+    assert normalize("外婆都八十多了") == "外婆都80多岁了"
+    assert normalize("等了三十了") == "等了三十了"
+
+
+def test_an_old_age_told_beside_money_speaks_of_what_policies_call_gaoling(normalize):
+    assert "高龄" in normalize("我爹85了，听说有钱领")
+    assert "高龄" not in normalize("我娘85了，电梯坏了爬不上去")  # the age is beside another matter
+    assert "高龄" not in normalize("我妈75了，有补贴领不")  # 高龄 starts at 80
+    allowance = FaqEntry("y-1", "养老服务", "高龄津贴怎么申请？", ("高龄补贴去哪里办",), ("高龄津贴",), "带户口本到社区申请。")
+    assert Understanding([allowance, *KB], lexicon=LEXICON).classify("我外公八十六了，听讲有钱领，去哪里办",
+                                                                     mentioned=True).faq.id == "y-1"
 
 
 def test_a_thing_the_knowledge_base_does_not_name_stands_in_for_its_kind():
