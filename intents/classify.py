@@ -53,7 +53,7 @@ _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?
 _TO_A_NEIGHBOUR = re.compile(r"^(?:(?:老|小|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff]{0,2}(?:姐|哥|叔|姨|婶|嫂|伯|妹|弟|师傅|老师|奶奶|爷爷"
                              r"|娭毑|嗲嗲|爹爹|大爷|大妈))[,!\s]+(?:你|您)")
 _A_JOKE = re.compile(r"^(?:讲|说)一?个笑话")  # "讲个笑话：老师问小明垃圾分几类……" asks nothing
-_INDIGNATION = re.compile(r"(?:这样?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)(?:吗|不|么)|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
+_INDIGNATION = re.compile(r"(?:这(?:样|个|种)?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)(?:吗|不|么)|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
                           r"[^,.;!?，。；！？]{0,6}"
                           r"|还(?:要不要|让不让)人(?:睡|活|休息|过)|(?:收|拿|交)(?:的)?钱(?:是)?(?:干嘛|干什么|做什么)的"  # 还要不要人睡觉了
                           r"|钱(?:都)?(?:到|跑|去)哪(?:里|儿)?去(?:了|哒|啦)"  # 我们交的钱到哪去了: an accusation, not a question
@@ -70,7 +70,7 @@ _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|
                            r"|什么时候(?:修|来|处理|解决|弄|搞|恢复|通|好|能|可以|才)|几时|好久(?:能|才)"
                            r"|到底(?:要|还)?[^,.;!?，。；！？]{0,6}?(?:卡在哪|好久|多久|什么时候|发不发|批不批|给不给)|哪年哪月"  # impatience
                            # who answers for the trouble just told: "这个归哪个管" (not "小区的路灯归谁管")
-                           r"|(?:这个?|这种|这事|到底)[^,.;!?，。；！？]{0,2}(?:归|该)(?:谁|哪个|哪家|哪里)管"
+                           r"|(?:这个?|这种|这事|到底)[^,.;!?，。；！？]{0,2}(?:归|该)?(?:谁|哪个|哪家|哪里)管"
                            r"|没有?人(?:管|收|来|修|清|搬|理)|(?:能|会|可以)?管(?:吗|不[?？]*$|得)|报给谁|上报"
                            r"|找(?:哪个|谁|物业)(?:修|管|报|反映|报修)?(?:[?？!！咯啊哦呢呀]*$|有用)|有用吗|报到哪|报哪里"
                            r"|怎么办|怎么搞|怎么处理|没有?人(?:赔|处理|负责|解决)|(?<![能会])不(?:修|管|处理|解决)"
@@ -257,8 +257,8 @@ class Understanding:
         question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm)) \
             and (mentioned or not _TO_A_NEIGHBOUR.match(norm)) and not _A_JOKE.match(norm)
         # "…不给办门禁卡，这合理吗" is indignation, no question: it does not soften the report it ends.
-        complaint = self.complaints.assess(norm, question and bool(_QUESTION.search(_INDIGNATION.sub("", asked))),
-                                           raw=text[:200])
+        sincere = question and bool(_QUESTION.search(_INDIGNATION.sub("", asked)))
+        complaint = self.complaints.assess(norm, sincere, raw=text[:200])
         top = candidates[0] if candidates else None
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
@@ -275,7 +275,7 @@ class Understanding:
         # an entry ("社区电话打了一上午都没人接", "物业乱收停车费").
         if top is None or top.score < t.mention or not on_topic:
             faq_wins = False
-        elif question:
+        elif sincere:
             faq_wins = (bool(complaint.policy_words) and not complaint.lasting) or not complaint.signs \
                 or top.score > complaint.score + 10 or (top.score >= t.strong and not _WANTS_ACTION.search(norm))
         else:

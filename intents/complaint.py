@@ -46,6 +46,7 @@ _NEGATED = re.compile(r"[不没]$")  # 一点都不贴心: no praise
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)"
                       r"|有没有人来?(?:搞|管|处理|看|修|清理|收拾|弄)(?:一下|一管|下)")  # 有冇得人来搞一下
 # "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
+_LAUGHTER = re.compile(r"(?<![笑得哈])哈哈")
 HELP_ASKED = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
 
 
@@ -247,7 +248,9 @@ class ComplaintDetector:
         # A notice or contentment outweighs any amount of trouble words: taken off the capped score.
         score = min(score, 100.0)
         # A joke (打呼噜…哈哈) is no report unless it also tells of trouble ("…天天跳到十点多，能不能管一管").
-        if self._notice.find(text) or self._passed_on(text) or (self._joke.search(text) and not signs):
+        # banter: "哈哈哈我屋里那位也天天喊换物业" (but not "笑得哈哈哈的…能不能去讲一下", laughter reported)
+        laughing = bool(_LAUGHTER.search(text)) and not all_problems and not request
+        if self._notice.find(text) or self._passed_on(text) or (self._joke.search(text) and not signs) or laughing:
             score += NOTICE
         if self._content(text):
             score += PRAISE

@@ -636,7 +636,9 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
                                   "前段时间楼上装修天天吵，现在总算清静了",
                                   "【停水通知】周四8点到12点检修，请住户提前储水",
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道",
-                                  "补偿方案出来了还算公道，大家莫太担心", "国庆去看烟花，人多得要命"])
+                                  "补偿方案出来了还算公道，大家莫太担心", "国庆去看烟花，人多得要命",
+                                  "明天上午停电检修，大家记得提前把手机充好电",
+                                  "哈哈哈我屋老头子天天讲要去当网格员，天天在群里看消息"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -886,6 +888,8 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("拿了安置房以后还能申请公租房吗", "公租房"),
     ("安置房分下来以后，家里的低保还有没有", "低保"),
     ("门面征收了，原来的营业执照要去注销吗", "营业执照"),
+    ("加装电梯以后保修几年", "保修"),
+    ("加装电梯以后要不要买保险", "保险"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
@@ -1036,6 +1040,9 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("安置费停发四个月了，安置房也没交，这是要我们喝西北风", "housing"),
     ("电梯坏了半个月物业也不修，我们交的钱都到哪里去了", "property_service"),
     ("换了新电表以后电费比原来多了一倍，是不是表有问题", "utilities"),
+    ("物业突然要收每户一百的电梯运行费，这个合理吗？以前从来没收过", "property_service"),
+    ("安置房住了八年了房产证都办不下来，这个哪个管", "housing"),
+    ("楼上打麻将笑得哈哈哈的，一直搞到凌晨两点", "noise"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
