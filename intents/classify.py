@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from intents.complaint import HELP_ASKED, ComplaintDetector, ComplaintSignal, as_in_messages
+from intents.complaint import HELP_ASKED, INDIGNATION, ComplaintDetector, ComplaintSignal, as_in_messages
 from intents.matcher import Candidate, FaqIndex, defined_thing, with_confidences
 from intents.meaning import Meaning
 from intents.normalize import Normalizer
@@ -24,7 +24,7 @@ _QUESTION = re.compile(
     r"|请问|咨询|想问|想了解|打听|谁|啥|行不行|要不要|咋|是否|能否|可否|多久|多长时间"
     r"|(?<!爱)(?!得不得了)([\u4e00-\u9fff])不\1"  # A-not-A: 会不会, 能不能, 靠不靠谱 (爱理不理, 高兴得不得了 ask nothing)
     r"|到底[^,.;!?，。；！？]{1,10}?还是|(?:是|算|按|找|归|给|选|交|丢|扔|倒|投)[^,.;!?，。；！？]{1,10}?还是(?!蛮|挺|很|比较|可以|不错|照样|老样子|一样没|没(?:人|用|修|好|来|动)|不(?:行|管|修|来|理|见|好|停|亮|通))"  # 算同意还是反对; not 还是蛮公道, 还是不行
-    r"|[不没吗嘛么吧][?]?$|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
+    r"|[不没吗嘛么吧][?]?$|[不没](?=[咯啰哦啊呀噻嘛](?:[,，?？]|$))|(?<![决绝偏就才也都还并])[不没吗](?=\s|[,，]\s*\S)|真的假的|是真的吗"  # 犯法不; 能借不 我们有十个人
     r"|几多(?=[钱岁天个年次平块人久户号]|$|[?？吗啊])"  # dialect: 要几多岁; but 几多臭 exclaims
     r"|(?:要|给|交|补|赔|收|算|拿|领|剩|摊)好多(?=[钱平块元]|[人户年天个](?!了|的|都|一起)|$|[?？啊呀哦咯噻])|是好多(?=$|[?？啊呀哦咯噻])"
     r"|(?:工资|钱|费|价|租金)好多(?=$|[?？]|[啊呀哦咯噻][?？]?$)"  # 工资好多: how much is the pay; not 停车费好多啊，一个月三百
@@ -53,22 +53,13 @@ _NOT_ASKING_THE_BOT = re.compile(r"(?:不知道|不晓得|不清楚|也不知)(?
 _TO_A_NEIGHBOUR = re.compile(r"^(?:(?:老|小|阿)[\u4e00-\u9fff]|[\u4e00-\u9fff]{0,2}(?:姐|哥|叔|姨|婶|嫂|伯|妹|弟|师傅|老师|奶奶|爷爷"
                              r"|娭毑|嗲嗲|爹爹|大爷|大妈))[,!\s]+(?:你|您)")
 _A_JOKE = re.compile(r"^(?:讲|说)一?个笑话")  # "讲个笑话：老师问小明垃圾分几类……" asks nothing
-_INDIGNATION = re.compile(r"(?:这(?:样|个|种)?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)(?:吗|不|么)|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
-                          r"[^,.;!?，。；！？]{0,6}"
-                          r"|还(?:要不要|让不让)人(?:睡|活|休息|过)|(?:收|拿|交)(?:的)?钱(?:是)?(?:干嘛|干什么|做什么)的"  # 还要不要人睡觉了
-                          r"|钱(?:都)?(?:到|跑|去)哪(?:里|儿)?去(?:了|哒|啦)"  # 我们交的钱到哪去了: an accusation, not a question
-                          r"|这是要(?:我们|我|人|老百姓|大家)?(?:睡马路|住马路|喝西北风|饿死|逼死|露宿街头)"  # sarcasm
-                          r"|是不是[^,.;!?，。；！？]{0,4}(?:出了|有)(?:问题|毛病)"  # suspicion of the trouble told: 是不是表有问题
-                          r"|出了?事(?:情)?[^,.;!?，。；！？]{0,2}(?:谁|哪个)(?:来)?(?:负责|担责|承担)"  # a warning: 出了事哪个负责
-                          # a rule held up against what is happening: "(还在打桩，)不是说晚上不准施工吗"
-                          r"|不是(?:说|讲|规定)[^,.;!?，。；！？]{0,10}(?:不准|不能|不许|不让|禁止)[^,.;!?，。；！？]{0,8}?(?:的?吗|嘛))[?？]*")
 _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄好|搞好)[^?？]*(?:谢谢|感谢|多谢|辛苦)"
                       r"|(?:谢谢|感谢|多谢)[^?？]*(?:上次|上回|之前)")
 # A question that wants something done ("为什么停水三天了没人管", "去哪投诉", "能不能帮忙协调一下") is a report; one that
 # asks how things are ruled ("漏了两年了，要几多户同意才能用维修资金") is answered, however much trouble it tells.
 _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|协调|帮忙|帮帮|帮我|管一管|管管|管不管|有没有人管|没人管|谁来管"
                            r"|什么时候(?:修|来|处理|解决|弄|搞|恢复|通|好|能|可以|才)|几时|好久(?:能|才)"
-                           r"|到底(?:要|还)?[^,.;!?，。；！？]{0,6}?(?:卡在哪|好久|多久|什么时候|发不发|批不批|给不给)|哪年哪月"  # impatience
+                           r"|到底(?:要|还)?[^,.;!?，。；！？]{0,6}?(?:卡在哪|好久|多久|什么时候|发不发|批不批|给不给)|哪年哪月|猴年马月"  # impatience
                            # who answers for the trouble just told: "这个归哪个管" (not "小区的路灯归谁管")
                            r"|(?:这个?|这种|这事|到底)[^,.;!?，。；！？]{0,2}(?:归|该)?(?:谁|哪个|哪家|哪里)管"
                            r"|没有?人(?:管|收|来|修|清|搬|理)|(?:能|会|可以)?管(?:吗|不[?？]*$|得)|报给谁|上报"
@@ -78,7 +69,7 @@ _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|
                            r"|找(?:谁|哪个)都(?:推|不管|没用)|推来推去|踢皮球|又是(?:哪个|谁|哪家)(?:把|在|又)"  # the runaround, again
                            r"|说好(?:了|的)?[^,.;!?，。；！？]{1,12}[,，\s]\s*(?:现在|结果|到现在|至今|可是|但是)"  # a promise broken
                            r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法|这合不合理"
-                           rf"|{_INDIGNATION.pattern}")  # indignation wants it done too
+                           rf"|{INDIGNATION.pattern}")  # indignation wants it done too
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(
@@ -257,7 +248,7 @@ class Understanding:
         question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm)) \
             and (mentioned or not _TO_A_NEIGHBOUR.match(norm)) and not _A_JOKE.match(norm)
         # "…不给办门禁卡，这合理吗" is indignation, no question: it does not soften the report it ends.
-        sincere = question and bool(_QUESTION.search(_INDIGNATION.sub("", asked)))
+        sincere = question and bool(_QUESTION.search(INDIGNATION.sub("", asked)))
         complaint = self.complaints.assess(norm, sincere, raw=text[:200])
         top = candidates[0] if candidates else None
         second = candidates[1].score if len(candidates) > 1 else 0.0

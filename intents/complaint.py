@@ -44,8 +44,22 @@ _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 # "能不能找人来看一下合不合规").
 _NEGATED = re.compile(r"[不没]$")  # 一点都不贴心: no praise
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)"
+                      r"|有人管(?:没|吗|不)|(?:什么时候|几时|好久)(?:来|能|才|可以)?(?:修|处理|解决|清理|清|管)"  # 有人管冇; 么时候来修
                       r"|有没有人来?(?:搞|管|处理|看|修|清理|收拾|弄)(?:一下|一管|下)")  # 有冇得人来搞一下
 # "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
+# Indignation asks nothing: "…不给办门禁卡，这合理吗" ends a report; the rule words in it (合法) ask no rule.
+INDIGNATION = re.compile(r"(?:这(?:样|个|种)?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)(?:吗|不|么)|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
+                         r"[^,.;!?，。；！？]{0,6}"
+                         r"|还(?:要不要|让不让)人(?:睡|活|休息|过)|(?:收|拿|交)(?:的)?钱(?:是)?(?:干嘛|干什么|做什么)的"  # 还要不要人睡觉了
+                         r"|钱(?:都)?(?:到|跑|去)哪(?:里|儿)?去(?:了|哒|啦)"  # 我们交的钱到哪去了: an accusation, not a question
+                         r"|这是要(?:我们|我|人|老百姓|大家)?(?:睡马路|住马路|喝西北风|饿死|逼死|露宿街头)"  # sarcasm
+                         r"|是不是[^,.;!?，。；！？]{0,4}(?:出了|有)(?:问题|毛病)"  # suspicion of the trouble told: 是不是表有问题
+                         r"|出了?事(?:情)?[^,.;!?，。；！？]{0,2}(?:谁|哪个)(?:来)?(?:负责|担责|承担)"  # a warning: 出了事哪个负责
+                         r"|这算(?:什么|啥)(?:事|道理|名堂)?(?=[?？!！。,，]|$)|那还[\u4e00-\u9fff]个(?:什么|啥)"  # 这算什么; 那还分个么子
+                         r"|(?:是不是)?只(?:会|晓得|知道)收钱"  # 物业是不是只会收钱
+                         # a rule held up against what is happening: "(还在打桩，)不是说晚上不准施工吗"
+                         r"|不是(?:说|讲|规定)[^,.;!?，。；！？]{0,10}(?:不准|不能|不许|不让|禁止)[^,.;!?，。；！？]{0,8}?(?:的?吗|嘛))[?？]*")
+
 _LAUGHTER = re.compile(r"(?<![笑得哈])哈哈")
 HELP_ASKED = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
 
@@ -216,7 +230,7 @@ class ComplaintDetector:
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
         request = _REQUEST.search(text)
-        ruled = HELP_ASKED.sub("", _REQUEST.sub("", text))
+        ruled = INDIGNATION.sub("", HELP_ASKED.sub("", _REQUEST.sub("", text)))
         for told in all_stated:  # a word of rules inside a stated problem (高龄补贴三个月没到账) asks nothing
             ruled = ruled.replace(told, ",")
         policy = self._policy.find(ruled)

@@ -638,6 +638,7 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
                                   "【安全提醒】近期电动车进楼充电起火的事故多，请大家不要把电动车推进楼道",
                                   "补偿方案出来了还算公道，大家莫太担心", "国庆去看烟花，人多得要命",
                                   "明天上午停电检修，大家记得提前把手机充好电",
+                                  "谢谢网格员，昨天讲的垃圾今天就清走了，效率高", "今年的腊肉熏好了，柴火熏的就是香",
                                   "哈哈哈我屋老头子天天讲要去当网格员，天天在群里看消息"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
@@ -890,6 +891,7 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("门面征收了，原来的营业执照要去注销吗", "营业执照"),
     ("加装电梯以后保修几年", "保修"),
     ("加装电梯以后要不要买保险", "保险"),
+    ("加装电梯的施工队有没有资格证", "资格证"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
@@ -1043,6 +1045,16 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("物业突然要收每户一百的电梯运行费，这个合理吗？以前从来没收过", "property_service"),
     ("安置房住了八年了房产证都办不下来，这个哪个管", "housing"),
     ("楼上打麻将笑得哈哈哈的，一直搞到凌晨两点", "noise"),
+    ("物业是不是只会收钱，报修单提了一个礼拜一个电话都没回", "property_service"),
+    ("交房五年了房产证还是办不下来，等到猴年马月", "housing"),
+    ("安置费从今年三月就停发了，我们全靠自己垫，这算什么", "housing"),
+    ("楼下烧烤店没装油烟净化器就开业了，这种有人管没", "cooking_fumes"),
+    ("物业为了催费把我家门禁卡停了，这样搞合法吗", "property_service"),
+    ("垃圾分好了类，车来了一车全倒走，那还分个什么", "sanitation"),
+    ("巷子里又有人搭铁皮棚了，上次拆了又搭", "illegal_building"),
+    ("5栋水压好低，楼上的水龙头只滴几滴", "utilities"),
+    ("上周报的路灯还是黑的，晚上出门都摸黑", "public_facility"),
+    ("健身器材那个单杠断哒，什么时候来修", "public_facility"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
@@ -1189,6 +1201,13 @@ def test_what_a_thing_is_is_answered_by_the_entry_that_says_so():
     assert bot.classify("三供一业以后电费是什么标准", mentioned=True).faq.id != "s-1"  # asks about fees, not what it is
     elsewhere = bot.classify("三供一业到底是个么子东西", mentioned=True, allow=lambda faq_id: faq_id != "s-1")
     assert elsewhere.faq is None or elsewhere.faq.id != "s-1"  # an entry that does not apply here answers nothing
+
+
+def test_words_that_stand_in_for_the_knowledge_base_term_where_the_message_is_about_it():
+    bot = Understanding([EARLY, *KB], lexicon=LEXICON)
+    assert bot.classify("签得早的有什么好处不", mentioned=True).faq.id == "r-3"  # 好处 of signing early: the reward
+    assert bot.classify("等安置房这两年在外面租房，房租哪个出", mentioned=True).faq.id == "b-3"
+    assert bot.classify("这个评估公司我们可以自己选不咯，还是上面派的", mentioned=False).is_question
 
 
 def test_the_city_everyone_lives_in_is_no_subject():
