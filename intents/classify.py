@@ -188,9 +188,12 @@ class Understanding:
         return [n for n in dict.fromkeys(names) if not self.index.speaks_of(entry, (n,), text)]
 
     def _named(self, word: str) -> tuple[str, ...]:
-        """The must-name things a resident's word names: those it ends with (装修押金, 开发票; not 工资卡), or the one a
-        verb was glued to by jieba (积分换 in "有积分换东西吗"). Runs for every subject of every message: one endswith."""
+        """The must-name things a resident's word names: those it ends with (装修押金, 开发票; not 工资卡), the fee of one
+        (年检费), or the one a verb was glued to by jieba (积分换 in "有积分换东西吗"). Runs for every subject of every
+        message: a few str.endswith."""
         glued = word[:-1] if word[-1:] in _GLUED_VERBS and word[:-1] in self.must_name else None
+        if word.endswith("费") and word[:-1].endswith(self._must_name_endings):  # 年检费 is about 年检
+            word = word[:-1]
         if not glued and not word.endswith(self._must_name_endings):
             return ()
         return tuple(sorted(n for n in self.must_name if n == glued or word.endswith(n)))
