@@ -337,9 +337,17 @@ def test_whom_to_ask_and_what_if_questions_are_not_reports(understanding, text):
 
 
 @pytest.mark.parametrize("text", ["维修资金能不能用来修电梯", "公摊面积占了多少算合理", "如果家里停水了应该打什么电话",
-                                  "网格员一般几点上班"])
+                                  "网格员一般几点上班", "每年一落大雨楼下就进水，真淹了往哪里躲",
+                                  "一楼那户死活不同意装电梯，到底要几户同意才行"])
 def test_questions_about_rules_stay_questions(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
+
+
+@pytest.mark.parametrize("text", ["移交以后屋里电线老化了，是供电公司来修还是自己请师傅", "水表后面的管子漏了，归哪个修"])
+def test_whose_job_a_repair_is_is_answered_however_much_trouble_it_tells(text):
+    repairs = FaqEntry("h-2", "三供一业", "移交以后家里的线路水管坏了谁来修？", ("移交后水管漏了找谁修", "电线老化了谁管"),
+                       ("三供一业",), "水表、电表以内由住户自行维修，表以外由供水、供电单位维修。")
+    assert Understanding([repairs, *KB], lexicon=LEXICON).classify(text, mentioned=True).faq.id == "h-2"
 
 
 def test_a_statement_naming_a_problem_is_a_report_however_close_an_entry_is(understanding):
