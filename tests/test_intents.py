@@ -901,6 +901,8 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("加装电梯以后要不要买保险", "保险"),
     ("加装电梯的施工队有没有资格证", "资格证"),
     ("加装电梯以后每年的年检费哪个出", "年检"),  # the fee of a thing to be named names it
+    ("居住证办好了，小孩能不能读公办小学", "小学"),
+    ("租别人的门面开店，征收补偿是给房东还是给我", "房东"),
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
@@ -1012,6 +1014,8 @@ MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业�
     (WORKS, "背街小巷改造请的是哪家施工公司", "是哪家单位"),
     (WORKS, "背街小巷改造政府给不给钱", "谁出钱"),
     (AGED, "高龄津贴今年涨好多", "涨多少"),
+    (FLATS, "安置房过了期限还没交，临时安置费会不会翻倍", "超期加倍"),
+    (FLATS, "安置房住满几年可以卖", "能不能卖"),
 ])
 def test_a_detail_asked_needs_an_entry_that_tells_it(entry, asked, detail):
     assert declined(Understanding([entry, *KB], lexicon=LEXICON).classify(asked, mentioned=True), detail)
