@@ -343,7 +343,8 @@ def test_questions_about_rules_stay_questions(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
 
 
-@pytest.mark.parametrize("text", ["移交以后屋里电线老化了，是供电公司来修还是自己请师傅", "水表后面的管子漏了，归哪个修"])
+@pytest.mark.parametrize("text", ["移交以后屋里电线老化了，是供电公司来修还是自己请师傅", "水表后面的管子漏了，归哪个修",
+                                  "移交以后楼道里的电表箱坏了找哪个修"])
 def test_whose_job_a_repair_is_is_answered_however_much_trouble_it_tells(text):
     repairs = FaqEntry("h-2", "三供一业", "移交以后家里的线路水管坏了谁来修？", ("移交后水管漏了找谁修", "电线老化了谁管"),
                        ("三供一业",), "水表、电表以内由住户自行维修，表以外由供水、供电单位维修。")
@@ -1016,6 +1017,7 @@ MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业�
     (AGED, "高龄津贴今年涨好多", "涨多少"),
     (FLATS, "安置房过了期限还没交，临时安置费会不会翻倍", "超期加倍"),
     (FLATS, "安置房住满几年可以卖", "能不能卖"),
+    (CHOSEN, "评估公司来量房，要我们出评估费不", "谁出钱"),
 ])
 def test_a_detail_asked_needs_an_entry_that_tells_it(entry, asked, detail):
     assert declined(Understanding([entry, *KB], lexicon=LEXICON).classify(asked, mentioned=True), detail)
@@ -1070,6 +1072,12 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("5栋水压好低，楼上的水龙头只滴几滴", "utilities"),
     ("上周报的路灯还是黑的，晚上出门都摸黑", "public_facility"),
     ("健身器材那个单杠断哒，什么时候来修", "public_facility"),
+    ("楼下麻将馆通宵搓麻将，一晚上都没睡着", "noise"),
+    ("量房的时候明明量的110平，协议上只写了95", "housing"),
+    ("菜市场有人卖病死猪肉", "other"),
+    ("河堤那边有一段在渗水，冒泥沙了", "safety_hazard"),
+    ("听说要征收，隔壁连夜在院子里加了一间房", "illegal_building"),
+    ("天天讲垃圾分类，桶边的垃圾堆成山，分给哪个看的", "sanitation"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
