@@ -648,6 +648,7 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
                                   "补偿方案出来了还算公道，大家莫太担心", "国庆去看烟花，人多得要命",
                                   "明天上午停电检修，大家记得提前把手机充好电",
                                   "谢谢网格员，昨天讲的垃圾今天就清走了，效率高", "今年的腊肉熏好了，柴火熏的就是香",
+                                  "电梯终于装好了，老娘激动得要死，感谢大家",
                                   "哈哈哈我屋老头子天天讲要去当网格员，天天在群里看消息"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
@@ -904,6 +905,8 @@ def test_trouble_told_after_a_repair_is_still_a_report(understanding):
     ("加装电梯以后每年的年检费哪个出", "年检"),  # the fee of a thing to be named names it
     ("居住证办好了，小孩能不能读公办小学", "小学"),
     ("租别人的门面开店，征收补偿是给房东还是给我", "房东"),
+    ("加装电梯的工期一般要好久", "工期"),
+    ("安置房的贷款还没还完，房产证好久能办", "贷款"),  # a loan changes the answer wherever it is told
 ])
 def test_renewals_taxes_and_household_registers_are_named_by_the_entry_that_answers(text, named):
     permit = FaqEntry("j-1", "流动人口", "居住证怎么办理？", ("暂住的证明在哪办", "外地人办居住证要什么材料"), ("居住证",),
@@ -986,6 +989,8 @@ WORKS = FaqEntry("g-5", "道路改造", "背街小巷改造改些什么？", ("�
                  "主要改造路面、排水、路灯和绿化，施工前会通知到户。")
 CHOSEN = FaqEntry("e-2", "征收", "评估机构由谁选定？", ("估价公司谁来选",), ("评估机构",), "由被征收人协商选定，协商不成的抽签确定。")
 EARLY = FaqEntry("r-3", "征收", "提前签约有什么奖励？", ("早签奖多少",), ("签约奖励",), "签约期内签约的按方案给予奖励。")
+LOTS = FaqEntry("g-6", "老旧小区改造", "老旧小区改造改些什么？", ("老小区改造包括哪些",), ("老旧小区改造",),
+               "包括水电管网、路面、增设停车位和充电桩。")
 AGED = FaqEntry("y-2", "养老服务", "高龄津贴怎么申请？", ("高龄补贴在哪里办",), ("高龄津贴",),
                "年满80周岁的本区户籍老人带身份证和户口本到社区申请，审核通过后发放。")
 LIFT_VOTE = FaqEntry("g-2", "加装电梯", "加装电梯要多少户同意？", ("装电梯要几户签字",), ("加装电梯",),
@@ -1018,6 +1023,8 @@ MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业�
     (FLATS, "安置房过了期限还没交，临时安置费会不会翻倍", "超期加倍"),
     (FLATS, "安置房住满几年可以卖", "能不能卖"),
     (CHOSEN, "评估公司来量房，要我们出评估费不", "谁出钱"),
+    (AGED, "高龄津贴和退休金可以同时领吗", "同时领"),
+    (LOTS, "老旧小区改造那几个月，车子停哪里", "停车"),  # 停车位 as a thing to build is no place to park meanwhile
 ])
 def test_a_detail_asked_needs_an_entry_that_tells_it(entry, asked, detail):
     assert declined(Understanding([entry, *KB], lexicon=LEXICON).classify(asked, mentioned=True), detail)
@@ -1078,6 +1085,9 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("河堤那边有一段在渗水，冒泥沙了", "safety_hazard"),
     ("听说要征收，隔壁连夜在院子里加了一间房", "illegal_building"),
     ("天天讲垃圾分类，桶边的垃圾堆成山，分给哪个看的", "sanitation"),
+    ("广场的灯改造完反而不亮了，这也叫提质改造？", "public_facility"),
+    ("接手的物业光收钱不办事，门卫室都锁了", "property_service"),
+    ("装电梯的意见表有人冒我名字签了字，这个哪个来管", "other"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
