@@ -250,7 +250,8 @@ class Understanding:
         asked = _NOT_ASKING_THE_BOT.sub("", norm)
         question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm)) \
             and (mentioned or not _TO_A_NEIGHBOUR.match(norm)) and not _A_JOKE.match(norm)
-        # "…不给办门禁卡，这合理吗" is indignation, no question: it does not soften the report it ends.
+        # "…不给办门禁卡，这合理吗" is indignation, no question: it neither softens the report it ends nor lets an entry
+        # that matches the rest win over it.
         sincere = question and bool(_QUESTION.search(INDIGNATION.sub("", asked)))
         complaint = self.complaints.assess(norm, sincere, raw=text[:200])
         top = candidates[0] if candidates else None

@@ -40,14 +40,13 @@ _ONLY_WHO = "跟找问向给确"
 _BUILDING = re.compile(r"[0-9一二三四五六七八九十]+\s*(?:栋|幢|单元|号楼|楼道)")
 _PLACE_PARTS = ("小区", "单元", "门口", "楼道", "阳台", "楼下", "楼上")
 _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
+_NEGATED = re.compile(r"[不没]$")  # 一点都不贴心: no praise
 # "能不能来处理一下" asks someone to act, not whether a rule allows something (unless a word of rules is left besides:
 # "能不能找人来看一下合不合规").
-_NEGATED = re.compile(r"[不没]$")  # 一点都不贴心: no praise
 _REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)"
                       r"|有人管(?:没|吗|不)|(?:什么时候|几时|好久)(?:来|能|才|可以)?(?:修|处理|解决|清理|清|管)"  # 有人管冇; 么时候来修
                       r"|这(?:个|种|事)?(?:事)?(?:归|该)?(?:谁|哪个)(?:来)?管"  # 这个哪个来管: the trouble just told
                       r"|有没有人来?(?:搞|管|处理|看|修|清理|收拾|弄)(?:一下|一管|下)")  # 有冇得人来搞一下
-# "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
 # Indignation asks nothing: "…不给办门禁卡，这合理吗" ends a report; the rule words in it (合法) ask no rule.
 INDIGNATION = re.compile(r"(?:这(?:样|个|种)?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)(?:吗|不|么)|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
                          r"[^,.;!?，。；！？]{0,6}"
@@ -61,8 +60,8 @@ INDIGNATION = re.compile(r"(?:这(?:样|个|种)?(?:搞|做|收|弄)?(?:合理|�
                          r"|这也(?:叫|算)[^,.;!?，。；！？]{0,6}(?:[?？]|$)"  # 灯改造完反而不亮了，这也叫提质改造？
                          # a rule held up against what is happening: "(还在打桩，)不是说晚上不准施工吗"
                          r"|不是(?:说|讲|规定)[^,.;!?，。；！？]{0,10}(?:不准|不能|不许|不让|禁止)[^,.;!?，。；！？]{0,8}?(?:的?吗|嘛))[?？]*")
-
-_LAUGHTER = re.compile(r"(?<![笑得哈])哈哈")
+_LAUGHTER = re.compile(r"(?<![笑得哈])哈哈")  # laughing along, not laughter told of (笑得哈哈的)
+# "要不要叫人来看" asks for help too; its 要不要 is no word of rules (whether the rest asks something, the caller knows).
 HELP_ASKED = re.compile(r"要不要(?:喊|叫|找)人来?(?:看|修|处理)")
 
 
