@@ -649,6 +649,9 @@ def test_someone_else_denying_the_trouble_is_still_a_report(understanding):
                                   "明天上午停电检修，大家记得提前把手机充好电",
                                   "谢谢网格员，昨天讲的垃圾今天就清走了，效率高", "今年的腊肉熏好了，柴火熏的就是香",
                                   "电梯终于装好了，老娘激动得要死，感谢大家",
+                                  "哪家有打气筒借我用一下，电动车胎没气了", "谁家孩子掉了一把钥匙，我放到物业那里了",
+                                  "转发：防范电信诈骗，陌生来电不要信", "刚才停电是总闸跳了，已经好了，大家莫担心",
+                                  "物业今天终于把倒的树锯走了，给个好评", "以前我住村里天天有人放鞭炮",
                                   "哈哈哈我屋老头子天天讲要去当网格员，天天在群里看消息"])
 def test_trouble_said_not_to_have_happened_and_notices_are_no_reports(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
