@@ -338,7 +338,8 @@ def test_whom_to_ask_and_what_if_questions_are_not_reports(understanding, text):
 
 @pytest.mark.parametrize("text", ["维修资金能不能用来修电梯", "公摊面积占了多少算合理", "如果家里停水了应该打什么电话",
                                   "网格员一般几点上班", "每年一落大雨楼下就进水，真淹了往哪里躲",
-                                  "一楼那户死活不同意装电梯，到底要几户同意才行"])
+                                  "一楼那户死活不同意装电梯，到底要几户同意才行",
+                                  "老屋后面自己砌的厨房一直没办过证，征收会不会算进去"])  # how the house stands, no grievance
 def test_questions_about_rules_stay_questions(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
 
