@@ -1176,7 +1176,7 @@ def test_a_price_estimate_is_the_valuation(understanding):
 
 
 @pytest.mark.parametrize(("text", "term"), [("拿钱走人划算还是等房子划算", "货币补偿"), ("我妈不要钱，想要房子", "产权调换"),
-                                           ("老屋拆了是给房子吗", "产权调换"), ("我屋被划进红线了", "征收范围"), ("先评估还是先签字，顺序搞不清", "流程"),
+                                           ("老屋拆了是给房还是拿现金", "产权调换"), ("我屋被划进红线了", "征收范围"), ("先评估还是先签字，顺序搞不清", "流程"),
                                            ("等安置房那两年，租房子的钱哪个出", "临时安置费"),
                                            ("听讲早点签字有奖", "签约"), ("听讲早点签字有奖", "奖励"),
                                            ("补偿是按市场价算吗", "市场价格"),
@@ -1184,6 +1184,10 @@ def test_a_price_estimate_is_the_valuation(understanding):
                                            ("申请低保要满足哪些要求", "条件")])
 def test_plain_words_for_policy_terms(understanding, text, term):
     assert term in understanding.segmenter.cut(text)
+
+
+def test_giving_a_house_something_is_no_property_swap(understanding):
+    assert "产权调换" not in understanding.segmenter.cut("给房子估价的那家公司是哪个定的")
 
 
 def test_which_of_two_steps_comes_first_asks_for_the_procedure():
