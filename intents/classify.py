@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from intents.complaint import HELP_ASKED, INDIGNATION, ComplaintDetector, ComplaintSignal, as_in_messages
+from intents.complaint import HELP_ASKED, INDIGNATION, REQUEST, ComplaintDetector, ComplaintSignal, as_in_messages
 from intents.matcher import Candidate, FaqIndex, defined_thing, with_confidences
 from intents.meaning import Meaning
 from intents.normalize import Normalizer
@@ -60,8 +60,6 @@ _THANKED = re.compile(r"(?:上次|上回|之前|已经|领到|查到|办好|弄�
 _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|协调|帮忙|帮帮|帮我|管一管|管管|管不管|有没有人管|没人管|谁来管"
                            r"|什么时候(?:修|来|处理|解决|弄|搞|恢复|通|好|能|可以|才)|几时|好久(?:能|才)"
                            r"|到底(?:要|还)?[^,.;!?，。；！？]{0,6}?(?:卡在哪|好久|多久|什么时候|发不发|批不批|给不给)|哪年哪月|猴年马月"  # impatience
-                           # who answers for the trouble just told: "这个归哪个管" (not "小区的路灯归谁管")
-                           r"|(?:这个?|这种|这事)[^,.;!?，。；！？]{0,2}(?:归|该)?(?:谁|哪个|哪家|哪里)(?:来)?管"
                            r"|到底[^,.;!?，。；！？]{0,2}(?:归|该)(?:谁|哪个|哪家|哪里)(?:来)?管"  # not 以后到底交给哪个管
                            r"|没有?人(?:管|收|来|修|清|搬|理)|(?:能|会|可以)?管(?:吗|不[?？]*$|得)|报给谁|上报"
                            r"|找(?:哪个|谁|物业)(?:修|管|报|反映|报修)?(?:[?？!！咯啊哦呢呀]*$|有用)|有用吗|报到哪|报哪里"
@@ -70,7 +68,7 @@ _WANTS_ACTION = re.compile(r"为什么|为啥|凭什么|怎么还|投诉|举报|
                            r"|找(?:谁|哪个)都(?:推|不管|没用)|推来推去|踢皮球|又是(?:哪个|谁|哪家)(?:把|在|又)"  # the runaround, again
                            r"|说好(?:了|的)?[^,.;!?，。；！？]{1,12}[,，\s]\s*(?:现在|结果|到现在|至今|可是|但是)"  # a promise broken
                            r"|干什么吃|吃干饭|像话吗|像不像话|什么道理|岂有此理|讲不讲理|有没有王法|这合不合理"
-                           rf"|{INDIGNATION.pattern}")  # indignation wants it done too
+                           rf"|{INDIGNATION.pattern}|{REQUEST.pattern}")  # indignation and requests ("这个归哪个管") want it done too
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Small talk with the bot about itself ("你叫什么名字", "谢谢你上次的回答"): it gets a greeting, never an FAQ answer.
 _SMALL_TALK = re.compile(

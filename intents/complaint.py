@@ -43,10 +43,10 @@ _TO_WORKER = re.compile(r"@\s*(?:网格员|网格长|社区|书记|主任)")
 _NEGATED = re.compile(r"[不没]$")  # 一点都不贴心: no praise
 # "能不能来处理一下" asks someone to act, not whether a rule allows something (unless a word of rules is left besides:
 # "能不能找人来看一下合不合规").
-_REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)"
-                      r"|有人管(?:没|吗|不)|(?:什么时候|几时|好久)(?:来|能|才|可以)?(?:修|处理|解决|清理|清|管)"  # 有人管冇; 么时候来修
-                      r"|这(?:个|种|事)?(?:事)?(?:归|该)?(?:谁|哪个)(?:来)?管"  # 这个哪个来管: the trouble just told
-                      r"|有没有人来?(?:搞|管|处理|看|修|清理|收拾|弄)(?:一下|一管|下)")  # 有冇得人来搞一下
+REQUEST = re.compile(r"(?:能不能|可不可以|能否|可否)[^,.!?，。！？]{0,4}?(?:管|处理|解决|看一下|来看|过来|清理|喊人|叫人|找人)"
+                     r"|有人管(?:没|吗|不)|(?:什么时候|几时|好久)(?:来|能|才|可以)?(?:修|处理|解决|清理|清|管)"  # 有人管冇; 么时候来修
+                     r"|这(?:个|种|事)?(?:事)?(?:归|该)?(?:谁|哪个)(?:来)?管"  # 这个哪个来管: the trouble just told
+                     r"|有没有人来?(?:搞|管|处理|看|修|清理|收拾|弄)(?:一下|一管|下)")  # 有冇得人来搞一下
 # Indignation asks nothing: "…不给办门禁卡，这合理吗" ends a report; the rule words in it (合法) ask no rule.
 INDIGNATION = re.compile(r"(?:这(?:样|个|种)?(?:搞|做|收|弄)?(?:合理|公平|合法|像话)(?:吗|不|么)|有这样(?:搞|做|收|干|办)?的吗|搞什么名堂|了个寂寞|就不能一次"
                          r"[^,.;!?，。；！？]{0,6}"
@@ -230,8 +230,8 @@ class ComplaintDetector:
         signs = self._signs_in(text)
         # A problem that has happened (停水了, 漏水了) is one, whatever the sentence asks afterwards.
         signs += tuple(f"{p}了" for p in all_problems if f"{p}了" in text and f"{p}了" not in signs)
-        request = _REQUEST.search(text)
-        ruled = INDIGNATION.sub("", HELP_ASKED.sub("", _REQUEST.sub("", text)))
+        request = REQUEST.search(text)
+        ruled = INDIGNATION.sub("", HELP_ASKED.sub("", REQUEST.sub("", text)))
         for told in all_stated:  # a word of rules inside a stated problem (高龄补贴三个月没到账) asks nothing
             ruled = ruled.replace(told, ",")
         policy = self._policy.find(ruled)
