@@ -20,7 +20,7 @@ from knowledge.lexicon import Lexicon
 jieba.setLogLevel(logging.WARNING)
 
 # Modals, negations and particles that jieba sometimes fuses with the word next to them.
-_GLUE = frozenset("要能会该是不没时问的了都也还就才在把被给让可得想去来只先")
+_GLUE = frozenset("要能会该是不没时问的了都也还就才在把被给让可得想去来只先些")
 # A typo is repaired only where a content word starts: 谁管 is no 水管, 该做 no 改作, 不领 no 补领.
 _FUNCTION = _GLUE | frozenset("谁啥咋哪怎什这那我你他她咱")
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")

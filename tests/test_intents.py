@@ -1092,6 +1092,18 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("广场的灯改造完反而不亮了，这也叫提质改造？", "public_facility"),
     ("接手的物业光收钱不办事，门卫室都锁了", "property_service"),
     ("装电梯的意见表有人冒我名字签了字，这个哪个来管", "other"),
+    ("巷子尽头那间没人住的危房，墙往外歪，下雨天看着吓人", "safety_hazard"),
+    ("小区后门那块井盖松动了，电动车一过就哐哐响", "public_facility"),
+    ("江边的水涨得好快，已经漫到堤脚了，下面还有人在钓鱼", "safety_hazard"),
+    ("半夜一点了对面楼还在唱K", "noise"),
+    ("安置房刚交房，好几户就在楼顶搭阳光房", "illegal_building"),
+    ("物业要我们先交一年物业费才给开通电梯卡", "property_service"),
+    ("卫生间的水从楼上渗下来，天花板一块块发黑", "utilities"),
+    ("外墙砖掉了好几块，砸到楼下的车棚上", "safety_hazard"),
+    ("物业拿公共收益修了路，花了多少一直不公布", "property_service"),
+    ("拆迁时答应给我们就近安置，现在又说要去城郊", "housing"),
+    ("同一栋楼，隔壁赔的比我们多一大截，肯定有暗箱操作", "housing"),
+    ("划进征收范围两年了又没动静，房子租也租不出去，修也修不得", "housing"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
@@ -1226,6 +1238,24 @@ def test_praise_denied_a_gatehouse_a_find_or_last_year_do_not_hide_a_report(unde
     assert understanding.classify(text, mentioned=False).intent == "complaint"
 
 
+@pytest.mark.parametrize("text", ["今天晒得冒烟，出门记得带伞", "哪位邻居家里有梯子，借用一下，换个灯泡",
+                                  "楼下的，你家床单被风吹到我家晾衣架上了，有空来拿",
+                                  "【停水通知】即日起至本周五，请居民朋友提前储水，谢谢配合",
+                                  "社区志愿者把沙袋都送到各栋楼下了，辛苦你们"])
+def test_weather_a_loan_a_neighbours_washing_a_notice_and_thanks_file_nothing(understanding, text):
+    assert understanding.classify(text, mentioned=False).intent == "none"
+
+
+@pytest.mark.parametrize("text", ["办老年证要等好久", "我家那间偏屋拆了有钱冒"])
+def test_dialect_how_long_and_whether_are_questions(understanding, text):
+    assert understanding.classify(text, mentioned=False).is_question
+
+
+def test_a_particle_glued_to_a_verb_is_parted_from_it(understanding):
+    words = understanding.classify("拆迁的时候一般都赔些什么", mentioned=True).words
+    assert "补偿" in words and "些" in words  # jieba reads 赔些 as one unknown word
+
+
 def test_how_often_a_fee_is_paid_is_no_grievance(understanding):
     assert understanding.classify("物业费一年两次交还是一次交", mentioned=False).intent != "complaint"
 
@@ -1249,6 +1279,15 @@ def test_words_that_stand_in_for_the_knowledge_base_term_where_the_message_is_ab
     assert bot.classify("签得早的有什么好处不", mentioned=True).faq.id == "r-3"  # 好处 of signing early: the reward
     assert bot.classify("等安置房这两年在外面租房，房租哪个出", mentioned=True).faq.id == "b-3"
     assert bot.classify("这个评估公司我们可以自己选不咯，还是上面派的", mentioned=False).is_question
+
+
+def test_a_shop_and_its_lost_trade_stand_for_the_shopfront_and_its_business_losses():
+    losses = FaqEntry("s-8", "征收", "门面被征收，停产停业损失怎么补偿？", ("商铺征收停业补偿", "门面拆迁营业损失"), ("停产停业损失",),
+                      "按门面前三年平均效益和停业期限给予停产停业损失补偿。")
+    bot = Understanding([losses, *KB], lexicon=LEXICON)
+    decision = bot.classify("家门口开了八年的理发店要拆了，这几个月做不成生意，赔不赔", mentioned=True)
+    assert decision.intent == "faq" and decision.faq.id == "s-8"
+    assert bot.classify("隔壁便利店的生意最近好得很", mentioned=False).intent == "none"  # no expropriation: no stand-in
 
 
 def test_the_city_everyone_lives_in_is_no_subject():
