@@ -259,7 +259,7 @@ class ComplaintDetector:
         score += POLICY * min(len(policy), 2)
         if is_question and not all_problems:
             score += QUESTION_ONLY
-        elif is_question and not signs:
+        elif is_question and not signs and not all_stated:  # a pattern states what happened: 先交物业费才给办卡
             score += QUESTION_NO_SIGN
         # A notice or contentment outweighs any amount of trouble words: taken off the capped score.
         score = min(score, 100.0)

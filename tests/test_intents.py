@@ -1256,6 +1256,27 @@ def test_a_particle_glued_to_a_verb_is_parted_from_it(understanding):
     assert "补偿" in words and "些" in words  # jieba reads 赔些 as one unknown word
 
 
+def test_sharing_costs_and_signing_for_someone_else_need_an_entry_that_tells_them():
+    renewal = FaqEntry("g-1", "老旧小区改造", "老旧小区改造包括哪些内容？", ("老小区改造改什么", "加装电梯算不算改造"),
+                       ("改造内容",), "包括水电气管网、屋面、外墙和加装电梯等。")
+    visit = FaqEntry("p-2", "征收", "评估公司入户调查要准备什么？", ("入户评估家里要准备什么",), ("入户调查",),
+                     "准备好房产证、身份证和装修凭证，配合测量。")
+    bot = Understanding([renewal, visit, *KB], lexicon=LEXICON)
+    assert bot.classify("加装电梯的钱各层楼怎么分摊", mentioned=True).faq is None
+    assert bot.classify("入户评估那天我出差，能不能委托亲戚代我签字", mentioned=True).faq is None
+    assert bot.classify("入户评估那天家里要准备些什么", mentioned=True).faq.id == "p-2"
+
+
+def test_plain_words_for_an_objection_and_for_a_shed():
+    objection = FaqEntry("p-3", "征收", "对评估结果有异议怎么办？", ("评估价不服怎么申请复核",), ("异议",),
+                         "收到评估报告10日内可书面申请复核评估。")
+    shed = FaqEntry("p-4", "征收", "没办证的偏屋征收时补不补？", ("偏屋算不算面积",), ("未登记建筑",),
+                    "未登记建筑先调查认定，合法的给予补偿。")
+    bot = Understanding([objection, shed, *KB], lexicon=LEXICON)
+    assert bot.classify("评估报告出来了，价格压得太低，找哪里提意见", mentioned=True).faq.id == "p-3"
+    assert bot.classify("后院那间杂屋拆的时候算不算钱", mentioned=True).faq.id == "p-4"
+
+
 def test_how_often_a_fee_is_paid_is_no_grievance(understanding):
     assert understanding.classify("物业费一年两次交还是一次交", mentioned=False).intent != "complaint"
 
