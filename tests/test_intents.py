@@ -1104,6 +1104,13 @@ def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding)
     ("拆迁时答应给我们就近安置，现在又说要去城郊", "housing"),
     ("同一栋楼，隔壁赔的比我们多一大截，肯定有暗箱操作", "housing"),
     ("划进征收范围两年了又没动静，房子租也租不出去，修也修不得", "housing"),
+    ("小区东边那片荒地的草长得比人高，天一黑蚊子成群", "sanitation"),
+    ("二楼那家在自家窗外搭了个铁皮房堆杂物", "illegal_building"),
+    ("楼梯口那面墙开缝了，一天比一天宽", "safety_hazard"),
+    ("电梯停用后，有人把电瓶车推进楼道充电", "safety_hazard"),
+    ("都停电一天半了，冰箱里的菜全坏了，还要等好久", "utilities"),
+    ("物业讲要先补交去年的停车费才给我们办出入证", "property_service"),
+    ("晚上十点后小区北门就没人守，什么人都能进来", "property_service"),
 ])
 def test_reports_told_in_a_roundabout_way_are_filed_under_their_category(understanding, text, category):
     decision = understanding.classify(text, mentioned=True)
@@ -1241,7 +1248,7 @@ def test_praise_denied_a_gatehouse_a_find_or_last_year_do_not_hide_a_report(unde
 @pytest.mark.parametrize("text", ["今天晒得冒烟，出门记得带伞", "哪位邻居家里有梯子，借用一下，换个灯泡",
                                   "楼下的，你家床单被风吹到我家晾衣架上了，有空来拿",
                                   "【停水通知】即日起至本周五，请居民朋友提前储水，谢谢配合",
-                                  "社区志愿者把沙袋都送到各栋楼下了，辛苦你们"])
+                                  "社区志愿者把沙袋都送到各栋楼下了，辛苦你们", "网格员上门帮我爸办了证，真负责"])
 def test_weather_a_loan_a_neighbours_washing_a_notice_and_thanks_file_nothing(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -1249,6 +1256,10 @@ def test_weather_a_loan_a_neighbours_washing_a_notice_and_thanks_file_nothing(un
 @pytest.mark.parametrize("text", ["办老年证要等好久", "我家那间偏屋拆了有钱冒"])
 def test_dialect_how_long_and_whether_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
+
+
+def test_a_relatives_age_told_with_da_is_an_age(understanding):
+    assert "91" in understanding.classify("我外婆九十一哒，有冇钱领", mentioned=True).words
 
 
 def test_a_particle_glued_to_a_verb_is_parted_from_it(understanding):
