@@ -1248,7 +1248,8 @@ def test_praise_denied_a_gatehouse_a_find_or_last_year_do_not_hide_a_report(unde
 @pytest.mark.parametrize("text", ["今天晒得冒烟，出门记得带伞", "哪位邻居家里有梯子，借用一下，换个灯泡",
                                   "楼下的，你家床单被风吹到我家晾衣架上了，有空来拿",
                                   "【停水通知】即日起至本周五，请居民朋友提前储水，谢谢配合",
-                                  "社区志愿者把沙袋都送到各栋楼下了，辛苦你们", "网格员上门帮我爸办了证，真负责"])
+                                  "社区志愿者把沙袋都送到各栋楼下了，辛苦你们", "网格员上门帮我爸办了证，真负责",
+                                  "香肠熏好了，想尝的邻居下楼来拿"])
 def test_weather_a_loan_a_neighbours_washing_a_notice_and_thanks_file_nothing(understanding, text):
     assert understanding.classify(text, mentioned=False).intent == "none"
 
@@ -1286,6 +1287,11 @@ def test_plain_words_for_an_objection_and_for_a_shed():
     bot = Understanding([objection, shed, *KB], lexicon=LEXICON)
     assert bot.classify("评估报告出来了，价格压得太低，找哪里提意见", mentioned=True).faq.id == "p-3"
     assert bot.classify("后院那间杂屋拆的时候算不算钱", mentioned=True).faq.id == "p-4"
+
+
+def test_what_may_happen_to_a_fee_dodger_is_a_question_not_a_report(understanding):
+    assert understanding.classify("停车费不交会被锁车吗", mentioned=False).intent != "complaint"
+    assert understanding.classify("物业讲停车费不交不给进门", mentioned=False).intent == "complaint"
 
 
 def test_how_often_a_fee_is_paid_is_no_grievance(understanding):
