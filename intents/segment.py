@@ -71,6 +71,9 @@ def pinyin_of(text: str) -> str:
 
 
 _loaded_userdicts: set[str] = set()
+# Synonyms already made words of the shared tokenizer: adding one again would add its weight to jieba's total once
+# more, and every knowledge base loaded (each edit in the console) would shift how all later messages are cut.
+_added_synonyms: set[str] = set()
 # Knowledge-base terms in the shared tokenizer: how many live knowledge bases use each word we added, and a count
 # of changes to them, by which every segmenter knows when the texts it has cut may now be cut differently.
 _kb_word_users: Counter[str] = Counter()
@@ -111,9 +114,10 @@ class Segmenter:
             _loaded_userdicts.add(str(lexicon.userdict))
         self.synonyms = lexicon.synonyms
         self.kinds = lexicon.kinds
-        for word in {*lexicon.synonyms, *lexicon.synonyms.values()}:
+        for word in {*lexicon.synonyms, *lexicon.synonyms.values()} - _added_synonyms:
             if len(word) > 1:
                 self._jieba.add_word(word, freq=2000)
+                _added_synonyms.add(word)
         self.stopwords = lexicon.stopwords
         self.asking_words = lexicon.asking_words
         self._by_pinyin: dict[str, str] = {}

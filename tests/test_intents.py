@@ -370,6 +370,17 @@ def test_a_replaced_knowledge_base_takes_its_terms_out_of_the_tokenizer():
     assert "梧桐巷议事会" not in second.segmenter.cut(message)
 
 
+def test_loading_knowledge_bases_again_and_again_does_not_change_how_messages_are_cut():
+    """Each knowledge base loaded (every edit in the console) once added the synonyms' weight to jieba's total again,
+    and a long-running bot cut messages a little differently after every edit."""
+    live = Understanding(KB, lexicon=LEXICON)  # kept, as the bot keeps its knowledge base: its terms stay in
+    tokenizer = live.segmenter._jieba
+    before = tokenizer.total
+    for _ in range(3):
+        Understanding(KB, lexicon=LEXICON)
+    assert tokenizer.total == before
+
+
 @pytest.mark.parametrize("text", ["下午三点停电吗", "电动车充电在哪里充", "社保怎么拨打人工客服", "把阳台封起来算不算违建",
                                   "违建拆了以后还能拿到补偿吗",
                                   "今年涨了一块水费是什么原因", "广场舞最晚能跳到几点"])
