@@ -1270,6 +1270,10 @@ def test_dialect_how_long_and_whether_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
 
+def test_a_cold_is_no_dialect_question(understanding):
+    assert not understanding.classify("我家孩子这两天有点感冒", mentioned=False).is_question
+
+
 def test_a_relatives_age_told_with_da_is_an_age(understanding):
     assert "91" in understanding.classify("我外婆九十一哒，有冇钱领", mentioned=True).words
 
