@@ -6,7 +6,7 @@ import ctypes
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from intents.complaint import HELP_ASKED, INDIGNATION, REQUEST, ComplaintDetector, ComplaintSignal, as_in_messages
@@ -40,6 +40,7 @@ _GLUED_VERBS = frozenset("换用抵兑拿领交退补")
 # A paper to bring ("要交税证明吗", "带上工资流水") names a thing to be named without asking about it.
 _PAPERS = frozenset(("证明", "凭证", "记录", "流水", "清单", "单据", "单子", "票据"))
 _CLAUSE = re.compile(r"[^,.;!?，。；！？\s]+[?？]?")  # a clause keeps its question mark
+_SENTENCE = re.compile(r"(?:[^?!。.]|(?<=\d)\.(?=\d))+[?!。.]*")  # keeps its question mark; 1.5 is no full stop
 # A short query in keyword style names what it wants at the end ("老年证办理流程", "积水上报渠道"): a question.
 _QUERY_HEAD = re.compile(  # ... but "物业一直不接电话" is no query
     r"^(?!.*[不没])[^,.;!?。，；！？\s]{2,14}(?:流程|渠道|途径|条件|标准|材料|手续|电话|地址|地点|时间|方式|办法|要求|政策|规定)$")
@@ -82,6 +83,12 @@ class _Detail(NamedTuple):
     name: str
     asks: re.Pattern
     said_by: tuple[str, ...]
+
+
+def _asks(norm: str, mentioned: bool) -> bool:
+    """Whether a normalised message is shaped like a question to whoever may answer it."""
+    return bool(_QUESTION.search(_NOT_ASKING_THE_BOT.sub("", norm)) or _QUERY_HEAD.search(norm)) \
+        and (mentioned or not _TO_A_NEIGHBOUR.match(norm)) and not _A_JOKE.match(norm)
 
 
 def _asking_clauses(text: str) -> list[str]:
@@ -239,6 +246,18 @@ class Understanding:
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
+        decision = self._read(text, mentioned, allow)
+        if decision.intent != "none" or not decision.candidates:
+            return decision
+        # "网格员能帮老人代办事情不？我崽在外地回不来": one sentence asks, the others tell of the family around it and
+        # only blur the words. When the whole says nothing sure, the asking sentence is read alone.
+        sentences = [s for s in _SENTENCE.findall(decision.text) if _HAS_WORD.search(s)]
+        asking = [s for s in sentences if _asks(s, mentioned)] if len(sentences) > 1 else []
+        if len(asking) == 1 and (alone := self._read(asking[0], mentioned, allow)).intent == "faq":
+            return replace(alone, reason=f"asked in one of {len(sentences)} sentences: {alone.reason}")
+        return decision
+
+    def _read(self, text: str, mentioned: bool, allow: Callable[[str], bool] | None) -> Decision:
         t = self.thresholds
         norm = self.normalize(text)
         if not _HAS_WORD.search(norm):
@@ -249,8 +268,7 @@ class Understanding:
         content = self.segmenter.content(words)
         candidates = self._search(norm, content, allow)
         asked = _NOT_ASKING_THE_BOT.sub("", norm)
-        question = bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm)) \
-            and (mentioned or not _TO_A_NEIGHBOUR.match(norm)) and not _A_JOKE.match(norm)
+        question = _asks(norm, mentioned)
         # "…不给办门禁卡，这合理吗" is indignation, no question: it neither softens the report it ends nor lets an entry
         # that matches the rest win over it.
         sincere = question and bool(_QUESTION.search(INDIGNATION.sub("", asked)))

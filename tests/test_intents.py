@@ -1367,3 +1367,16 @@ def test_when_the_best_entry_does_not_tell_the_detail_asked_the_ones_that_do_are
 def test_a_question_told_inside_a_story_is_read_from_the_clause_that_asks(understanding):
     story = "我家老房子划进去了，等安置房要两年，我妈问临时安置费怎么算？她天天念叨，兄弟几个也搞不清，屋里还有个小孩要读书"
     assert understanding.classify(story, mentioned=True).faq.id == "b-3"
+
+
+def test_the_one_sentence_that_asks_is_read_alone_when_the_story_around_it_misleads():
+    allowance = FaqEntry("o-1", "养老", "高龄津贴怎么申请？", ("高龄补贴在哪里领", "八十岁以上有什么补贴"), ("高龄津贴",), "到社区申请。")
+    card = FaqEntry("o-2", "养老", "老年人优待证怎么办理？", ("老年证在哪里办", "优待证要什么材料"), ("优待证",), "可在网上办理。")
+    bot = Understanding([allowance, card, *KB], lexicon=LEXICON)
+    told = "老年证在手机上能办不？我爸八十多了，高龄补贴每个月都是我去领的"
+    for mentioned in (False, True):
+        decision = bot.classify(told, mentioned=mentioned)
+        assert decision.intent == "faq" and decision.faq.id == "o-2" and decision.reason.startswith("asked in one of 2")
+    # Without a full stop the story is one sentence, read as a whole; and two questions are never split to answer one.
+    assert bot.classify(told.replace("？", "，")).intent == "none"
+    assert bot.classify("老年证在手机上能办不？高龄补贴每个月都是我去领的吗？").intent == "none"
