@@ -1380,3 +1380,10 @@ def test_the_one_sentence_that_asks_is_read_alone_when_the_story_around_it_misle
     # Without a full stop the story is one sentence, read as a whole; and two questions are never split to answer one.
     assert bot.classify(told.replace("？", "，")).intent == "none"
     assert bot.classify("老年证在手机上能办不？高龄补贴每个月都是我去领的吗？").intent == "none"
+
+
+@pytest.mark.parametrize("text", ["楼上那家的空调一直滴水，全滴在我家晾的衣服上，讲了也不听",
+                                  "对门装了个摄像头朝着我家门，进进出出都被拍，跟他说了不肯挪"])
+def test_a_neighbours_dripping_air_conditioner_or_camera_is_a_dispute_not_noise_or_a_broken_facility(understanding, text):
+    decision = understanding.classify(text)
+    assert (decision.intent, decision.category) == ("complaint", "other")
