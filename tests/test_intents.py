@@ -1387,3 +1387,8 @@ def test_the_one_sentence_that_asks_is_read_alone_when_the_story_around_it_misle
 def test_a_neighbours_dripping_air_conditioner_or_camera_is_a_dispute_not_noise_or_a_broken_facility(understanding, text):
     decision = understanding.classify(text)
     assert (decision.intent, decision.category) == ("complaint", "other")
+
+
+@pytest.mark.parametrize("text", ["明天是交医保的最后一天，还没交的记得去社区交哈", "低保证总算办下来了，前后跑了五趟，好开心"])
+def test_a_reminder_to_the_group_and_joy_after_a_long_errand_file_nothing(understanding, text):
+    assert understanding.classify(text).intent == "none"
