@@ -1392,3 +1392,8 @@ def test_a_neighbours_dripping_air_conditioner_or_camera_is_a_dispute_not_noise_
 @pytest.mark.parametrize("text", ["明天是交医保的最后一天，还没交的记得去社区交哈", "低保证总算办下来了，前后跑了五趟，好开心"])
 def test_a_reminder_to_the_group_and_joy_after_a_long_errand_file_nothing(understanding, text):
     assert understanding.classify(text).intent == "none"
+
+
+@pytest.mark.parametrize("text", ["我们屋里没多少钱，也没有多少积蓄", "退休工人冇得好多钱"])
+def test_not_much_money_asks_nothing(understanding, text):
+    assert understanding.classify(text).is_question is False
