@@ -1397,3 +1397,9 @@ def test_a_reminder_to_the_group_and_joy_after_a_long_errand_file_nothing(unders
 @pytest.mark.parametrize("text", ["我们屋里没多少钱，也没有多少积蓄", "退休工人冇得好多钱"])
 def test_not_much_money_asks_nothing(understanding, text):
     assert understanding.classify(text).is_question is False
+
+
+@pytest.mark.parametrize("text", ["医保好久开始交", "高龄补贴一个月发好多啊", "网格员电话好多", "办证要交几张照片",
+                                  "换表要我们出钱不咯 还是厂里出", "坏了找物业么，还是找厂里"])
+def test_more_ways_to_ask_when_how_much_how_many_and_which(understanding, text):
+    assert understanding.classify(text).is_question
