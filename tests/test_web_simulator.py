@@ -12,10 +12,13 @@ from bot.channels.simulator import SimulatorChannel, split_mention
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.messages import Incoming, Outgoing
+from bot.registry import find_group
 from bot.web.testing import add_test_users, as_user
 
 JINPENLING = "wechat:86429270894@chatroom"  # 金盆岭社区第1网格便民服务群
+JINPENLING_QQ = "qq:9993366029"  # 金盆岭社区1网格QQ群
 XIANGHE = "wechat:29428853256@chatroom"
+CONTACT = "qq:431669818"  # 廖小芳, 金盆岭社区's contact: acts for every grid of the community
 
 
 # -- the channel on its own ---------------------------------------------------------------------------------------
@@ -155,6 +158,36 @@ async def test_other_places_groups_are_out_of_reach(running):
         status, _ = await client.post_json("/console/simulator/whisper", {
             "group": JINPENLING, "person": "wechat:wxid_3a2138n5e8sg0m", "text": "接单 1"})  # 湘河 worker
         assert status == 400
+    finally:
+        await client.close()
+
+
+async def test_a_grid_account_cannot_speak_as_the_community_contact(running):
+    group = find_group(running.db, "wechat", "35613309525@chatroom")  # 金盆岭社区第2网格
+    with running.db.atomic():
+        other_grid = running.cases.file(category="sanitation", text="二网格楼下垃圾没人清", group=group, reporter_id="u-2",
+                                        reporter_name="刘阿姨", message_id="grid2-case").case_id
+    await running.simulator.send(Outgoing(900, "private", "qq", "431669818", f"【事项退回】{other_grid}（金盆岭社区第2网格）"))
+    client = await as_user(running, "grid1")
+    try:
+        page = await client.get(f"/console/simulator?group={JINPENLING_QQ}")
+        assert "袁萍" in page and "廖小芳" not in page
+        for text in (f"办结 {other_grid} 越权", "我的事项"):
+            status, body = await client.post_json("/console/simulator/whisper", {
+                "group": JINPENLING_QQ, "person": CONTACT, "text": text})
+            assert status == 400 and "本网格" in body["error"]
+        await running.deliver()
+        assert running.cases.case_json(other_grid)["state"] == "assigned"
+        assert not any(other_grid in line["text"] for line in await feed(client, JINPENLING_QQ))
+    finally:
+        await client.close()
+    client = await as_user(running, "jinpenling")  # the community's own admin may
+    try:
+        await client.get(f"/console/simulator?group={JINPENLING_QQ}")
+        assert any(other_grid in line["text"] for line in await feed(client, JINPENLING_QQ))
+        status, _ = await client.post_json("/console/simulator/whisper", {
+            "group": JINPENLING_QQ, "person": CONTACT, "text": "我的事项"})
+        assert status == 200
     finally:
         await client.close()
 

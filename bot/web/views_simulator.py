@@ -6,10 +6,10 @@ from aiohttp import web
 
 from bot.channels.base import ChannelError
 from bot.channels.simulator import SimulatorChannel
-from bot.registry import groups_json
+from bot.registry import actor_rows, grids_of, groups_json
 from bot.web.keys import BOT, SIMULATOR
 from bot.web.render import render
-from bot.web.scope import scope_for
+from bot.web.scope import Scope, scope_for
 
 MAX_TEXT = 2000
 LONG_POLL = 20.0
@@ -36,11 +36,20 @@ def _group(request: web.Request, key: str) -> dict:
 
 
 def _people(request: web.Request, group: dict) -> list[dict]:
-    """Who is told about this group's cases: its grid's workers and its community's contacts."""
-    rows = request.config_dict[BOT].db.query(
+    """Who is told about this group's cases (its grid's workers, its community's contacts) and whom this user
+    may speak as and read the private notices of: only people who act for nothing outside the user's scope."""
+    db, scope = request.config_dict[BOT].db, scope_for(request)
+    rows = db.query(
         "SELECT name, channel, user_id, kind FROM people WHERE grid = ? OR (kind = 'contact' AND community = ?) "
         "ORDER BY kind DESC, id", [group["grid"], group["community"]])
-    return list(rows)
+    return [p for p in rows if _acts_within(db, scope, p)]
+
+
+def _acts_within(db, scope: Scope, person: dict) -> bool:
+    # A chat command's authority comes from the registry: a contact acts for every grid of the community, a worker
+    # for each grid they are registered in. A grid account must not borrow a wider authority than its own.
+    grids = grids_of(db, actor_rows(db, person["channel"], person["user_id"]))
+    return all(scope.covers(grid=grid) for grid in grids)
 
 
 async def page(request: web.Request) -> web.Response:
