@@ -147,12 +147,17 @@ class Dispatcher:
         plan = self._plan(self._classify(msg.text, msg.mentions_bot, group), group, msg.mentions_bot)
         return plan.decision.intent, self._apply(plan, msg)
 
-    def _classify(self, text: str, mentioned: bool, group: GroupInfo | None) -> Decision:
-        """Entries a street, community or grid owns are answered only in its own groups."""
+    def _classify(self, text: str, mentioned: bool, group: GroupInfo | None,
+                  units: frozenset[str] | None = None) -> Decision:
+        """Entries a street, community or grid owns are answered only in its own groups.
+
+        A dry run with no group in mind sees the entries of `units` and the district-wide ones; with `units` None
+        (`ask`, a district admin's hit test) it sees every entry.
+        """
         owners = self._owners()
-        if not owners or group is None:  # a dry run with no group in mind (ask, hit test) sees every entry
+        here = {group.street, group.community, group.grid} if group is not None else units
+        if not owners or here is None:
             return self.understanding.classify(text, mentioned)
-        here = {group.street, group.community, group.grid}
         return self.understanding.classify(text, mentioned, allow=lambda faq_id: owners.get(faq_id, "") in here or
                                            not owners.get(faq_id))
 
@@ -165,12 +170,16 @@ class Dispatcher:
     def knowledge_changed(self) -> None:
         self._owner_cache = None
 
-    def preview(self, text: str, mentioned: bool, channel: str = "qq", group_id: str | None = None) -> Plan:
-        """Dry run for `ask` and the console's hit test: the same decision, nothing stored."""
+    def preview(self, text: str, mentioned: bool, channel: str = "qq", group_id: str | None = None,
+                units: frozenset[str] | None = None) -> Plan:
+        """Dry run for `ask` and the console's hit test: the same decision, nothing stored.
+
+        `units`: without a group, consider only entries owned by these places (and district-wide ones).
+        """
         group = None
         if group_id:
             group = next(filter(None, (find_group(self.db, ch, group_id) for ch in (channel, "qq", "wechat"))), None)
-        return self._plan(self._classify(text, mentioned, group), group, mentioned)
+        return self._plan(self._classify(text, mentioned, group, units), group, mentioned)
 
     def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool) -> Plan:
         people = responders(self.db, group.grid, group.channel) if group else []

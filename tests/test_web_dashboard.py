@@ -7,10 +7,12 @@ import re
 
 import pytest
 
+from bot import kb
 from bot.casework import Actor
 from bot.registry import find_group
 from bot.web.render import TEMPLATE_DIR
 from bot.web.testing import console_bot, open_console
+from knowledge.entry import FaqEntry
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +27,9 @@ def bot(tmp_path_factory):
                                              group=find_group(instance.db, *group), reporter_name="居民", message_id=f"m{i}"))
     instance.cases.resolve(filed[0].case_id, Actor("admin", "admin"), "已处理")
     instance.db.execute("UPDATE faq SET hits = 42 WHERE id = 'zs-001'")
+    own = FaqEntry("jpl-060", "网格服务", "金盆岭社区活动室怎么预约", (), (), "到社区服务站登记预约。")
+    kb.update_entry(instance.db, own, "jinpenling", "2026-11-26T09:00:00", owner="金盆岭社区")
+    instance.db.execute("UPDATE faq SET hits = 7 WHERE id = 'jpl-060'")
     instance.db["unanswered"].insert({"channel": "wechat", "group_id": "86429270894@chatroom", "user_id": "u", "text": "社区食堂几点开门",
                                       "mentioned": 1, "at": "2026-11-26T09:00:00"})
     yield instance
@@ -63,6 +68,14 @@ async def test_community_dashboard_counts_only_its_own(bot):
     assert "金盆岭社区第1网格" not in page and "社区食堂几点开门" not in page
     page = await page_for(bot, "street", "/console/?days=90")
     assert "<b>3</b>" in page and chart_data(page)["place"]["weekly"]
+
+
+@pytest.mark.parametrize(("user", "sees"), [("district", True), ("street", True), ("jinpenling", True),
+                                             ("xianghe", False)])
+async def test_most_asked_lists_only_entries_the_user_may_see(bot, user, sees):
+    page = await page_for(bot, user)
+    assert "房屋被征收后" in page  # a district-wide entry: everyone's
+    assert ("金盆岭社区活动室怎么预约" in page) == sees
 
 
 async def test_charts_and_every_asset_are_local(bot):

@@ -159,6 +159,23 @@ async def test_community_admin_edits_only_its_own_entries(bot, console):
         await mine.close()
 
 
+async def test_hit_test_without_a_group_sees_only_the_users_entries(bot):
+    owner = await as_user(bot, "jinpenling")
+    neighbour = await as_user(bot, "xianghe")
+    try:
+        await owner.post("/console/kb/new", dict(DOG, id="jpl-050", question="金盆岭社区老年食堂几点开饭",
+                                                 similar="老年食堂开饭时间", answer="老年食堂每天 11:00 开饭。",
+                                                 owner="金盆岭社区"))
+        page = await owner.get("/console/kb/test?q=金盆岭社区老年食堂几点开饭")
+        assert "jpl-050" in page and "老年食堂每天 11:00 开饭" in page
+        page = await neighbour.get("/console/kb/test?q=金盆岭社区老年食堂几点开饭")
+        assert page.status == 200 and "jpl-050" not in page and "老年食堂每天 11:00 开饭" not in page
+    finally:
+        await owner.close()
+        await neighbour.close()
+    assert answer_for(bot, "金盆岭社区老年食堂几点开饭") == "jpl-050"  # `ask` with no group still sees every entry
+
+
 async def test_export_in_three_formats(bot, console, tmp_path):
     from knowledge.kbfile import read_kb_file
 

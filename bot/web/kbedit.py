@@ -106,14 +106,18 @@ def _entry(data: dict) -> FaqEntry:
                     tuple(data.get("keywords") or ()), data["answer"])
 
 
-def hit_test(bot: Bot, text: str, group: str = "") -> list[dict]:
-    """What the bot would do with `text`, without and with an @-mention: the decision, candidates, the reply."""
+def hit_test(bot: Bot, text: str, scope: Scope, group: str = "") -> list[dict]:
+    """What the bot would do with `text`, without and with an @-mention: the decision, candidates, the reply.
+
+    Without a group, only the entries this user may see take part (another place's entries stay hidden).
+    """
     channel, _, group_id = group.partition(":")
     if group and find_group(bot.db, channel, group_id) is None:
         raise web.HTTPBadRequest(text="没有这个群")
+    units = None if scope.everything else scope.units
     results = []
     for mentioned in (False, True):
-        plan = bot.dispatcher.preview(text, mentioned, channel=channel or "qq", group_id=group_id or None)
+        plan = bot.dispatcher.preview(text, mentioned, channel=channel or "qq", group_id=group_id or None, units=units)
         d = plan.decision
         results.append({
             "mentioned": mentioned, "intent": d.intent, "score": round(d.score, 1), "reason": d.reason,

@@ -22,4 +22,4 @@ async def dashboard(request: web.Request) -> web.Response:
               "place": series(bot, scope, start, column), "place_title": by_place}
     return render(request, "dashboard.html", days=days, periods=PERIODS, charts=charts,
                   figures=headline(bot, scope, start.date().isoformat(), None), grids=busiest_grids(bot, scope, start),
-                  asked=most_asked(bot), unanswered=grouped(bot, scope.grids)[:10])
+                  asked=most_asked(bot, scope), unanswered=grouped(bot, scope.grids)[:10])

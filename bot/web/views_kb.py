@@ -130,5 +130,5 @@ async def hit_test_page(request: web.Request) -> web.Response:
     groups = [g for g in groups_json(bot.db) if scope.covers(g["street"], g["community"], g["grid"])]
     if group and group not in {f"{g['channel']}:{g['group_id']}" for g in groups}:
         raise web.HTTPNotFound(text="没有这个群，或不在您的管辖范围内")
-    results = hit_test(bot, text[:500], group) if text else []
+    results = hit_test(bot, text[:500], scope, group) if text else []
     return render(request, "kb_test.html", text=text, group=group, groups=groups[:500], results=results)
