@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.manners import SIGNATURE, is_ours
 from bot.messages import Incoming
+from bot.numbers import whole_number
 from bot.registry import GroupInfo, Person, find_group, note_unknown_group, responders
 from intents.classify import Decision, Understanding
 from intents.location import find_location
@@ -313,11 +314,9 @@ class Dispatcher:
         return rows[0] if rows else None
 
     def _chosen(self, msg: Incoming, followup: dict):
-        text = msg.text.strip().rstrip("。.")
         options = json.loads(followup["data"])
-        if text.isdigit() and 0 < int(text) <= len(options):
-            return kb.get_entry(self.db, options[int(text) - 1])
-        return None
+        number = whole_number(msg.text.strip().rstrip("。."), 0)
+        return kb.get_entry(self.db, options[number - 1]) if 0 < number <= len(options) else None
 
     def _set_followup(self, msg: Incoming, kind: str, data, lasts: timedelta) -> None:
         self.db["followups"].upsert(

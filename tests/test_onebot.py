@@ -336,6 +336,14 @@ async def test_no_connected_account_is_a_channel_error(make_rig):
         await rig.channel.send(Outgoing(1, "group", "qq", "20002000", "你好"))
 
 
+async def test_a_target_that_is_no_number_is_a_channel_error(make_rig):
+    rig = await make_rig()
+    await rig.connect()
+    for target in ("²", "99999999999999999999999"):  # ² passes str.isdigit() but not int()
+        with pytest.raises(ChannelError, match="must be a number"):
+            await rig.channel.send(Outgoing(1, "group", "qq", target, "你好"))
+
+
 async def test_a_second_connection_for_an_account_replaces_the_first(make_rig):
     rig = await make_rig()
     old = await rig.connect()

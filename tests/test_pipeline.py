@@ -116,6 +116,8 @@ def test_did_you_mean_choice_is_answered_by_number(chat, monkeypatch):
     sent = chat.say("维修资金怎么用", mention=True)
     assert sent and "您是不是想问" in sent[0].text
     first_question = sent[0].text.splitlines()[1][3:]
+    chat.say("²")  # passes str.isdigit() but is no number: neither a choice nor a failure
+    assert chat.bot.db.execute("SELECT state FROM inbox ORDER BY id DESC LIMIT 1").fetchone()[0] == "handled"
     answer = chat.say("1")
     entry = next(iter(chat.bot.db.query("SELECT answer FROM faq WHERE question = ?", [first_question])))
     assert answer and plain(answer[0].text) == entry["answer"]

@@ -202,6 +202,47 @@ async def test_pages_carry_security_headers(console):
     assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-store"
 
 
+# Each once crashed with aiohttp's English 500 page: "²" passes str.isdigit() but not int(), and SQLite stores 64 bits.
+CRAFTED = [
+    ("post", "/console/kb/entry/zs-001/revert", {"version": "abc"}),
+    ("post", "/console/kb/entry/zs-001/revert", {"version": "99999999999999999999999"}),
+    ("post", "/console/kb/entry/zs-001/revert", {"version": "²"}),
+    ("get", "/console/kb/new?unanswered=²", None),
+    ("get", "/console/kb/new?unanswered=99999999999999999999999,1", None),
+    ("post", "/console/unanswered/dismiss", {"ids": "²,99999999999999999999999"}),
+    ("post", "/console/unanswered/attach", {"ids": "²", "faq_id": "zs-001"}),
+    ("get", "/console/registry/edit?kind=bogus", None),
+    ("post", "/console/registry/edit", {"kind": "bogus", "channel": "fax", "community": "金盆岭社区", "id": "1", "name": "x"}),
+    ("post", "/console/registry/edit", {}),  # an empty form once rewrote the registry unchanged, then crashed
+    ("get", "/console/kb/entry/no-such-entry", None),
+    ("get", "/console/no-such-page", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data"), CRAFTED)
+async def test_crafted_requests_get_a_chinese_error_page_with_the_security_headers(console, method, path, data):
+    await console.login("district")
+    page = await (console.get(path) if method == "get" else console.post(path, data))
+    assert page.status < 500 and "Server got itself in trouble" not in page
+    if page.status >= 400:
+        assert page.headers["Content-Security-Policy"] and page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["Cache-Control"] == "no-store" and "网格小助手管理台" in page
+
+
+async def test_an_unexpected_error_is_a_chinese_page_not_a_traceback(bot, console, monkeypatch):
+    from bot import kb
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    await console.login("district")
+    monkeypatch.setattr(kb, "entry_rows", broken)
+    page = await console.get("/console/kb")
+    assert page.status == 500 and "服务器内部错误" in page
+    assert "disk on fire" not in page and "Traceback" not in page and "Server got itself" not in page
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-store"
+
+
 async def test_session_key_comes_from_the_setting_or_the_database(bot, tmp_path):
     key = auth.session_key(bot)
     assert auth.session_key(bot) == key  # stored once, reused

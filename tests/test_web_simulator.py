@@ -204,6 +204,9 @@ async def test_bad_requests(running):
         status, body = await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "a", "text": "b"},
                                               csrf=False)
         assert status == 403
+        for since in ("²", "99999999999999999999999", "-1"):  # ² passes str.isdigit() but not int()
+            response = await client.raw_get(f"/console/simulator/feed?group={JINPENLING}&since={since}&wait=²")
+            assert response.status == 200
     finally:
         await client.close()
 

@@ -27,6 +27,7 @@ from bot.channels.base import ChannelError, OnMessage
 from bot.channels.onebot_message import BadEvent, our_message_id, reply_segments, text_segment, to_incoming
 from bot.config import Settings
 from bot.messages import Incoming, Outgoing
+from bot.numbers import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class OneBotChannel:
         if (refused := self._authorize(request)) is not None:
             return refused
         self_id = request.headers.get("X-Self-ID", "").strip()
-        if not self_id.isdigit():
+        if whole_number(self_id) is None:
             return _refuse(request, 400, "missing or invalid X-Self-ID header")
         role = request.headers.get("X-Client-Role", "Universal").strip()
         if role.lower() != "universal":
@@ -200,7 +201,7 @@ class OneBotChannel:
         if (refused := self._check_signature(request, body)) is not None:
             return refused
         self_id = request.headers.get("X-Self-ID", "").strip()
-        if not self_id.isdigit():
+        if whole_number(self_id) is None:
             return _refuse(request, 400, "missing or invalid X-Self-ID header")
         try:
             event = json.loads(body)
@@ -289,18 +290,18 @@ class OneBotChannel:
 
     # -- sending --------------------------------------------------------------------------------------------------
     async def send(self, item: Outgoing) -> None:
-        target = item.target.strip()
-        if not target.isdigit():
+        target, number = item.target.strip(), whole_number(item.target)
+        if number is None:
             raise ChannelError(f"QQ {item.kind} target must be a number, got {item.target!r}")
         if item.kind == "group":
             ours = our_message_id(item.reply_to)
             account, speaker = self._route(self._group_account.get(target) or (ours[0] if ours else None))
             reply_id = ours[1] if ours and ours[0] == speaker else None  # a message id is only valid for its account
             message = reply_segments(item.text, reply_id=reply_id, mention=item.mention_user_id)
-            action, params = "send_group_msg", {"group_id": int(target), "message": message}
+            action, params = "send_group_msg", {"group_id": number, "message": message}
         elif item.kind == "private":
             account, speaker = self._route(self._user_account.get(target))
-            action, params = "send_private_msg", {"user_id": int(target), "message": [text_segment(item.text)]}
+            action, params = "send_private_msg", {"user_id": number, "message": [text_segment(item.text)]}
         else:
             raise ChannelError(f"the QQ channel cannot send {item.kind!r} messages")
         data = await (self._call_ws(account, action, params) if account else self._call_http(action, params))

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from bot.messages import Incoming
+from bot.numbers import whole_number
 
 Segment = dict[str, Any]  # {"type": "text", "data": {"text": "…"}}; received data values may be numbers
 
@@ -129,7 +130,7 @@ def to_incoming(event: dict, self_id: str, ours: Container[str] = ()) -> Incomin
 def our_message_id(message_id: str | None) -> tuple[str, str] | None:
     """`"10001000:123456"` (how to_incoming names a message) → ("10001000", "123456"); None for other ids."""
     self_id, sep, native = (message_id or "").partition(":")
-    if sep and self_id.isdigit() and _NUMBER.fullmatch(native):
+    if sep and whole_number(self_id) is not None and _NUMBER.fullmatch(native):
         return self_id, native
     return None
 
@@ -139,7 +140,7 @@ def reply_segments(text: str, *, reply_id: str | None = None, mention: str | Non
     segments: list[Segment] = []
     if reply_id:
         segments.append({"type": "reply", "data": {"id": reply_id}})
-    elif mention and mention.isdigit():  # never "all": only the resident we answer
+    elif mention and whole_number(mention) is not None:  # never "all": only the resident we answer
         segments.append({"type": "at", "data": {"qq": mention}})
         text = " " + text
     segments.append(text_segment(text))

@@ -26,7 +26,7 @@ async def to_console(request: web.Request) -> web.Response:
 
 def mount_console(app: web.Application, bot: Bot) -> web.Application:
     """Everything the console serves; the OneBot and health routes of `app` stay untouched by its middlewares."""
-    console = web.Application(middlewares=[sessions(bot), error_pages, security_headers, csrf_protect, require_login])
+    console = web.Application(middlewares=[sessions(bot), security_headers, error_pages, csrf_protect, require_login])
     console[TEMPLATES] = make_templates(bot.settings.timezone)
     simulator = next((c for c in bot.channels.values() if isinstance(c, SimulatorChannel)), None)
     if simulator is not None:

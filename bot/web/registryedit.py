@@ -60,6 +60,8 @@ def change(db: Database, scope: Scope, old_key: str | None, new: RegistryRow | N
             return ["要修改的登记行不存在，或不在您的管辖范围内"]
         rows.remove(old)
     if new is not None:
+        if new.kind not in KIND_LABELS:  # also an empty form, which the file validator would skip as a blank line
+            return [f"类型应为{'、'.join(KIND_LABELS.values())}之一"]
         if not covers(scope, new):
             return ["只能登记您管辖范围内的街道、社区或网格"]
         rows.insert(0, new)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot import kb, unanswered
+from bot.numbers import whole_number, whole_numbers
 from bot.registry import groups_json
 from bot.web.auth import current_user
 from bot.web.kbedit import editable_entry, form_values, hit_test, history, read_form, visible_entry
@@ -19,10 +20,6 @@ def _owners(request: web.Request) -> list[str]:
     return ([""] if scope.everything else []) + places["streets"] + places["communities"] + places["grids"]
 
 
-def _ids(text: str) -> list[int]:
-    return [int(i) for i in text.split(",") if i.strip().isdigit()]
-
-
 async def kb_list(request: web.Request) -> web.Response:
     q, scope, bot = request.query, scope_for(request), request.config_dict[BOT]
     state = {"on": True, "off": False}.get(q.get("state", ""))
@@ -33,7 +30,7 @@ async def kb_list(request: web.Request) -> web.Response:
 
 async def new_entry_page(request: web.Request) -> web.Response:
     bot, scope = request.config_dict[BOT], scope_for(request)
-    ids = [i for i in _ids(request.query.get("unanswered", ""))
+    ids = [i for i in whole_numbers(request.query.get("unanswered", ""))
            if i in {r["id"] for r in unanswered.open_questions(bot.db, scope.grids)}]
     texts = unanswered.texts_of(bot.db, ids)
     category = request.query.get("category", "")
@@ -46,7 +43,7 @@ async def new_entry_page(request: web.Request) -> web.Response:
 async def create_entry(request: web.Request) -> web.Response:
     bot, form, scope, user = request.config_dict[BOT], await request.post(), scope_for(request), current_user(request)
     result = read_form(bot, form, scope)
-    ids = [r["id"] for r in unanswered.open_questions(bot.db, scope.grids) if r["id"] in _ids(str(form.get("unanswered", "")))]
+    ids = [r["id"] for r in unanswered.open_questions(bot.db, scope.grids) if r["id"] in whole_numbers(form.get("unanswered", ""))]
     if result.entry is None:
         return render(request, "kb_edit.html", status=400, row=None, values=result.values, errors=result.errors,
                       owners=_owners(request), categories=kb.categories(bot.db), unanswered=form.get("unanswered", ""))
@@ -116,11 +113,12 @@ async def revert(request: web.Request) -> web.Response:
         editable_entry(bot, scope, faq_id)
     elif not scope.everything:
         raise web.HTTPNotFound(text=f"没有编号为 {faq_id} 的知识库条目")
-    version = kb.revert_entry(bot.db, faq_id, int(form.get("version", "0") or 0), user.username, bot.clock.iso())
+    wanted = whole_number(form.get("version", ""))
+    version = kb.revert_entry(bot.db, faq_id, wanted, user.username, bot.clock.iso()) if wanted is not None else None
     if version is None:
         raise web.HTTPBadRequest(text="没有这个版本")
     bot.reload_kb()
-    flash(request, f"已恢复到第 {form.get('version')} 版（保存为第 {version} 版）")
+    flash(request, f"已恢复到第 {wanted} 版（保存为第 {version} 版）")
     raise redirect(f"/console/kb/entry/{faq_id}")
 
 

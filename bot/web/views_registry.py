@@ -33,6 +33,8 @@ async def edit_page(request: web.Request) -> web.Response:
         **{c: q.get(c, "") for c in COLUMNS} | {"kind": q.get("kind") or "group", "channel": q.get("channel") or "qq"})
     if row is None:
         raise web.HTTPNotFound(text="没有这一行，或不在您的管辖范围内")
+    if row.kind not in KIND_LABELS:
+        raise web.HTTPBadRequest(text=f"登记类型应为{'、'.join(KIND_LABELS.values())}之一")
     return render(request, "registry_edit.html", row=row, key=q.get("key", ""), errors=[],
                   places=place_options(bot.db, scope), kinds=KIND_LABELS)
 

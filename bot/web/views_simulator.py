@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.channels.base import ChannelError
 from bot.channels.simulator import SimulatorChannel
+from bot.numbers import whole_number
 from bot.registry import actor_rows, grids_of, groups_json
 from bot.web.keys import BOT, SIMULATOR
 from bot.web.render import render
@@ -64,7 +65,8 @@ async def page(request: web.Request) -> web.Response:
 
 async def feed(request: web.Request) -> web.Response:
     simulator, group = _simulator(request), _group(request, request.query.get("group", ""))
-    since, wait = _number(request, "since"), min(_number(request, "wait"), LONG_POLL)
+    since = whole_number(request.query.get("since", ""), 0)
+    wait = min(whole_number(request.query.get("wait", ""), 0), LONG_POLL)
     people = [(p["channel"], p["user_id"]) for p in _people(request, group)]
     if wait:
         await simulator.wait(since, wait)
@@ -99,11 +101,6 @@ async def whisper(request: web.Request) -> web.Response:
     except ChannelError as exc:
         raise web.HTTPServiceUnavailable(text=str(exc)) from None
     return web.json_response({"ok": True, "seq": line.seq})
-
-
-def _number(request: web.Request, name: str) -> int:
-    raw = request.query.get(name, "0")
-    return int(raw) if raw.isdigit() else 0
 
 
 async def _json(request: web.Request) -> dict:

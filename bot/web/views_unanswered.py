@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot import kb, unanswered
 from bot.app import Bot
+from bot.numbers import whole_numbers
 from bot.web.auth import current_user
 from bot.web.kbedit import editable_entry
 from bot.web.keys import BOT
@@ -26,7 +27,7 @@ def grouped(bot: Bot, grids) -> list[unanswered.QuestionGroup]:
 async def _posted_ids(request: web.Request) -> list[int]:
     """The ids posted, limited to open questions in this user's scope: other ids are silently dropped."""
     form, bot = await request.post(), request.config_dict[BOT]
-    wanted = {int(i) for i in str(form.get("ids", "")).split(",") if i.strip().isdigit()}
+    wanted = set(whole_numbers(form.get("ids", "")))
     return [r["id"] for r in unanswered.open_questions(bot.db, scope_for(request).grids) if r["id"] in wanted]
 
 
