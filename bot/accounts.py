@@ -127,9 +127,14 @@ def set_password(db: Database, username: str, password: str, must_change: bool =
 
 
 def credential_stamp(db: Database, username: str) -> str:
-    """Changes whenever the password does: a session made with an older password is no longer valid."""
-    row = db.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()
-    return hashlib.sha256((row[0] if row else "").encode()).hexdigest()[:16]
+    """Changes whenever the password does, or the user logs out: a session stamped before is no longer valid."""
+    row = db.execute("SELECT password_hash, session_generation FROM users WHERE username = ?", [username]).fetchone()
+    return hashlib.sha256(f"{row[0]}:{row[1]}".encode() if row else b"").hexdigest()[:16]
+
+
+def end_sessions(db: Database, username: str) -> None:
+    """End every console session of this user (the cookies are stateless: their stamp stops matching)."""
+    db.execute("UPDATE users SET session_generation = session_generation + 1 WHERE username = ?", [username])
 
 
 def locked_until(db: Database, username: str, now: datetime | None = None) -> datetime | None:

@@ -151,3 +151,10 @@ def m004_outbox_by_target(db: Database) -> None:
     db["outbox"].create_index(["kind", "target", "created_at"])
     # Delivery keeps each recipient's order: it looks up a recipient's older pending items.
     db["outbox"].create_index(["channel", "target", "state"])
+
+
+@migrations()
+def m006_session_generation(db: Database) -> None:
+    # Part of every console session's credential stamp: logging out bumps it, so a copied cookie dies with the logout
+    # (the cookie itself is stateless).
+    db["users"].add_column("session_generation", int, not_null_default=0)

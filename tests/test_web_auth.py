@@ -168,6 +168,20 @@ async def test_logout(console):
     assert "/console/login" in (await console.get("/console/kb")).url
 
 
+async def test_logout_ends_the_session_on_the_server(bot, console):
+    await console.login("district")
+    saved = next(c for c in console.client.session.cookie_jar if c.key == auth.COOKIE).value
+    await console.post("/console/logout")
+    thief = await open_console(bot)  # someone who copied the cookie before the logout
+    try:
+        response = await thief.raw_get("/console/cases", headers={"Cookie": f"{auth.COOKIE}={saved}"},
+                                       allow_redirects=False)
+        assert response.status == 302 and response.headers["Location"].startswith("/console/login")
+    finally:
+        await thief.close()
+    assert (await console.login("district")).status == 200 and (await console.get("/console/cases")).status == 200
+
+
 async def test_csrf_token_is_required(bot, console):
     await console.login("district")
     assert (await console.post("/console/kb/entry/zs-002/disable", csrf=False)).status == 403

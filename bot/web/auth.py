@@ -13,7 +13,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 from yarl import URL
 
-from bot.accounts import User, credential_stamp, get_user
+from bot.accounts import User, credential_stamp, end_sessions, get_user
 from bot.app import Bot
 from bot.store import get_meta, set_meta
 from bot.web.csrf import session_token
@@ -70,7 +70,11 @@ def restamp(request: web.Request, session) -> None:
 
 
 async def log_out(request: web.Request) -> None:
-    (await get_session(request)).invalidate()
+    """End the session on the server too: a copy of the cookie (or another browser of this user) stops working."""
+    session = await get_session(request)
+    if username := session.get("user"):
+        end_sessions(request.config_dict[BOT].db, username)
+    session.invalidate()
 
 
 def current_user(request: web.Request) -> User:
@@ -109,10 +113,10 @@ async def require_login(request: web.Request, handler) -> web.StreamResponse:
             user = get_user(db, username)
             if user is None:
                 session.invalidate()
-            elif session.get("stamp") != credential_stamp(db, username):  # the password was changed elsewhere
+            elif session.get("stamp") != credential_stamp(db, username):  # new password, or logged out elsewhere
                 user = None
                 session.invalidate()
-                session["flash"] = [["warn", "密码已更改，请重新登录"]]
+                session["flash"] = [["warn", "登录已失效（密码已更改，或已在别处退出登录），请重新登录"]]
     if user is not None:
         request[USER] = user
         if time.time() - session.get("seen", 0) > TOUCH_SECONDS:
