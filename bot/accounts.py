@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,8 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 8
 FIRST_ADMIN = "admin"
+# A username is part of console addresses (/console/users/<name>): no "/", "?", "#", spaces or a leading dot.
+USERNAME = re.compile(r"[^\W_][\w.@-]{0,63}")
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that a wrong name takes as long as a wrong password.
@@ -73,8 +76,8 @@ def _check(db: Database, role: str, scope: list[str] | tuple[str, ...], password
 def add_user(db: Database, username: str, password: str, role: str, scope: list[str] | tuple[str, ...] = (),
              display_name: str = "", must_change: bool = False, now: datetime | None = None) -> User:
     username = username.strip()
-    if not username or len(username) > 64:
-        raise AccountError("用户名不能为空，最长 64 个字符")
+    if not USERNAME.fullmatch(username):
+        raise AccountError("用户名只能由字母、数字、汉字和 _ . @ - 组成，以字母、数字或汉字开头，最长 64 个字符")
     _check(db, role, scope, password)
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise AccountError(f"用户名 {username} 已存在")

@@ -54,3 +54,10 @@ def test_users_command(cli):
     bad = cli("users", "add", "x2", "--role", "community", "--scope", "不存在社区", "--password", "Secret-123456")
     assert bad.code == 2 and bad.err.strip()
     assert cli("users", "passwd", "xiaoli", "--password", "Another-654321").code == 0
+
+
+def test_users_add_refuses_a_name_the_console_cannot_address(cli):
+    for name in ("wang/li", "wang li", "../admin", "a?b"):
+        bad = cli("users", "add", name, "--role", "district", "--password", "Secret-123456")
+        assert bad.code == 2 and "用户名只能" in bad.err, name
+    assert "wang" not in cli("users", "list").out

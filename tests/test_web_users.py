@@ -41,6 +41,29 @@ async def test_district_admin_adds_and_changes_accounts(bot):
         await fresh.close()
 
 
+async def test_a_username_must_be_usable_in_the_pages_addresses(bot):
+    client = await as_user(bot, "district")
+    try:
+        page = await client.post("/console/users", {"username": "wang/li", "password": "first-pass-1", "role": "district"})
+        assert page.status == 400 and "用户名只能" in page and accounts.get_user(bot.db, "wang/li") is None
+        page = await client.post("/console/users", {"username": "王丽.wl-2", "password": "first-pass-1", "role": "district"})
+        assert "已添加账号 王丽.wl-2" in page
+        page = await client.post("/console/users/王丽.wl-2", {"role": "district", "scope": "", "disabled": "1"})
+        assert page.status == 200 and accounts.get_user(bot.db, "王丽.wl-2") is None  # disabled
+    finally:
+        await client.close()
+
+
+async def test_an_older_account_with_a_slash_can_still_be_managed(bot):
+    bot.db["users"].insert({"username": "old/name", "password_hash": "x", "role": "district", "scope": "[]"})
+    client = await as_user(bot, "district")
+    try:
+        page = await client.post("/console/users/old/name", {"role": "district", "scope": "", "disabled": "1"})
+        assert page.status == 200 and "账号 old/name 已更新" in page
+    finally:
+        await client.close()
+
+
 @pytest.mark.parametrize("user", ["street", "jinpenling", "grid1"])
 async def test_others_cannot_manage_accounts(bot, user):
     client = await as_user(bot, user)

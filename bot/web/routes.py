@@ -59,4 +59,4 @@ def console_routes(app: web.Application) -> None:
 
     r.add_get("/users", views_users.users_page, name="users")
     r.add_post("/users", views_users.add_user)
-    r.add_post("/users/{username}", views_users.update_user)
+    r.add_post("/users/{username:.+}", views_users.update_user)  # accounts made before names were checked may hold "/"
