@@ -141,6 +141,23 @@ async def test_one_time_password_must_be_changed_first(bot, console):
     assert (await console.get("/console/kb")).status == 200
 
 
+async def test_the_new_password_must_differ_from_the_current_one(bot, console):
+    accounts.add_user(bot.db, "samesame", PASSWORD, "district", must_change=True)
+    await console.login("samesame")
+    page = await console.post("/console/password", {"current": PASSWORD, "new": PASSWORD, "again": PASSWORD})
+    assert page.status == 400 and "不能与当前密码相同" in page and "密码已修改" not in page
+    assert accounts.get_user(bot.db, "samesame").must_change
+
+
+async def test_a_locked_account_is_told_so_when_changing_its_password(bot, console):
+    accounts.add_user(bot.db, "besieged", PASSWORD, "district")
+    await console.login("besieged")
+    for _ in range(accounts.MAX_FAILURES):  # someone elsewhere guesses
+        accounts.verify(bot.db, "besieged", "guess-guess")
+    page = await console.post("/console/password", {"current": PASSWORD, "new": "brand-new-pass", "again": "brand-new-pass"})
+    assert page.status == 400 and "锁定" in page and "当前密码不正确" not in page
+
+
 async def test_session_cookie_is_encrypted_and_http_only(console):
     await console.login("district")
     cookie = next(c for c in console.client.session.cookie_jar if c.key == auth.COOKIE)

@@ -42,6 +42,19 @@ async def logout(request: web.Request) -> web.Response:
     raise redirect("/console/login")
 
 
+def _refusal(db, username: str, current: str, new: str, again: str) -> str:
+    """Why the password cannot be changed to `new`, or "" when it can."""
+    if accounts.locked_until(db, username):  # the right password is refused too while locked: say so
+        return f"密码错误次数过多，账号已临时锁定 {accounts.LOCK_MINUTES} 分钟，请稍后再修改密码"
+    if accounts.verify(db, username, current) is None:
+        return "当前密码不正确"
+    if new != again:
+        return "两次输入的新密码不一致"
+    if new == current:  # a one-time password must really be replaced
+        return "新密码不能与当前密码相同"
+    return ""
+
+
 @allow_unchanged_password
 async def password_page(request: web.Request) -> web.Response:
     return render(request, "password.html", error="")
@@ -51,9 +64,8 @@ async def password_page(request: web.Request) -> web.Response:
 async def change_password(request: web.Request) -> web.Response:
     form, user = await request.post(), current_user(request)
     db = request.config_dict[BOT].db
-    new, again = str(form.get("new", "")), str(form.get("again", ""))
-    error = ("当前密码不正确" if accounts.verify(db, user.username, str(form.get("current", ""))) is None
-             else "两次输入的新密码不一致" if new != again else "")
+    current, new, again = (str(form.get(name, "")) for name in ("current", "new", "again"))
+    error = _refusal(db, user.username, current, new, again)
     try:
         if not error:
             accounts.set_password(db, user.username, new)
