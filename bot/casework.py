@@ -31,6 +31,7 @@ class Actor:
     grids: frozenset[str] | None = None  # None: every grid
     channel: str | None = None
     user_id: str | None = None
+    title: str = ""  # how notices name their role: 网格员, 社区联系人, 街道管理员 …
 
     def may_act_on(self, case: dict) -> bool:
         return self.grids is None or case["grid"] in self.grids
@@ -175,7 +176,7 @@ class CaseDesk:
             case = self._checked(case_id, actor, ("accepted", "assigned", "in_progress"), "退回")
             cases.set_state(self.db, self.clock, case_id, "returned", actor.name, reason)
             for person in community_contacts(self.db, case["community"], case["channel"]):
-                self._notify(person, replies.sent_back_notice(case_id, case["grid"], actor.name, reason),
+                self._notify(person, replies.sent_back_notice(case_id, case["grid"], actor.title + actor.name, reason),
                              f"returned:{case_id}:{self.clock.iso()}")
         return self.get(case_id)
 

@@ -18,7 +18,8 @@ def actor_for(db: Database, msg: Incoming) -> Actor | None:
     if not rows:
         return None
     kind = "worker" if any(r["kind"] == "worker" for r in rows) else "contact"
-    return Actor(rows[0]["name"], kind, grids_of(db, rows), msg.channel, msg.user_id)
+    return Actor(rows[0]["name"], kind, grids_of(db, rows), msg.channel, msg.user_id,
+                 title="网格员" if kind == "worker" else "社区联系人")
 
 
 def run_command(db: Database, desk: CaseDesk, msg: Incoming) -> str | None:

@@ -99,8 +99,9 @@ def reopened_notice(case_id: str, grid: str) -> str:
     return f"【事项重办】{case_id}（{grid}）居民评价“不满意”，已重新打开，请督办。"
 
 
-def sent_back_notice(case_id: str, grid: str, worker: str, reason: str) -> str:
-    return f"【事项退回】{case_id}（{grid}）被网格员{worker}退回社区：{reason}。请重新派遣或直接处理。"
+def sent_back_notice(case_id: str, grid: str, who: str, reason: str) -> str:
+    """`who` with their role, e.g. 网格员袁萍 or 街道管理员张三."""
+    return f"【事项退回】{case_id}（{grid}）被{who}退回社区：{reason}。请重新派遣或直接处理。"
 
 
 def transferred_notice(case_id: str, label: str, text: str, due: datetime) -> str:

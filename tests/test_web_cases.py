@@ -135,6 +135,23 @@ async def test_send_back_to_the_community(bot):
         await client.close()
 
 
+@pytest.mark.parametrize(("user", "called", "text"), [
+    ("street", "街道管理员street", "消防通道被电动车堵死了"),
+    ("jinpenling", "社区管理员jinpenling", "五栋楼顶有人私搭鸽棚"),
+    ("grid1", "网格员grid1", "地下室积水漫到配电箱"),
+])
+async def test_the_contact_is_told_who_sent_the_case_back(bot, user, called, text):
+    case_id = file_case(bot, JINPENLING_1, text, category="safety_hazard")
+    client = await as_user(bot, user)
+    try:
+        await client.post(f"/console/cases/{case_id}/send_back", {"note": "需要多部门协调"})
+    finally:
+        await client.close()
+    notices = [r[0] for r in bot.db.execute("SELECT text FROM outbox WHERE kind = 'private' AND text LIKE ?",
+                                            [f"%事项退回】{case_id}%"])]
+    assert notices and all(f"被{called}退回社区" in text for text in notices)
+
+
 async def test_case_texts_and_names_are_escaped(bot, district):
     for path in (f"/console/cases/{bot.ids['xss']}", "/console/cases?state="):
         page = await district.get(path)

@@ -55,7 +55,7 @@ def case_for(bot: Bot, scope: Scope, case_id: str) -> dict:
 
 def actor_for(user: User, scope: Scope) -> Actor:
     name = user.display_name or user.username
-    return Actor(name, "worker" if user.role == "grid" else "admin", scope.grids)
+    return Actor(name, "worker" if user.role == "grid" else "admin", scope.grids, title=user.role_label)
 
 
 def perform(desk: CaseDesk, case_id: str, actor: Actor, action: str, form, scope: Scope) -> dict:
