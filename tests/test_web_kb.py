@@ -159,6 +159,31 @@ async def test_community_admin_edits_only_its_own_entries(bot, console):
         await mine.close()
 
 
+async def test_grid_worker_may_look_but_not_edit_the_knowledge_base(bot, console):
+    await console.post("/console/kb/new", dict(DOG, id="grid-001", question="一网格的快递柜在哪",
+                                               answer="在3栋门口。", owner="金盆岭社区第1网格"))
+    worker = await as_user(bot, "grid1")
+    try:
+        page = await worker.get("/console/kb")
+        assert page.status == 200 and "grid-001" in page and 'href="/console/kb/new"' not in page
+        for entry in ("grid-001", "zs-001"):
+            page = await worker.get(f"/console/kb/entry/{entry}")
+            assert page.status == 200 and "网格员账号只能查看知识库" in page
+            assert "机器人立即使用" not in page and f"/console/kb/entry/{entry}/delete" not in page
+        assert "恢复此版本" not in await worker.get("/console/kb/entry/grid-001/history")
+        assert (await worker.get("/console/kb/test?q=快递柜")).status == 200
+        assert (await worker.get("/console/kb/new")).status == 403
+        page = await worker.post("/console/kb/new", dict(DOG, id="grid-002", owner="金盆岭社区第1网格"))
+        assert page.status == 403 and "网格员账号只能查看知识库" in page and kb.entry_row(bot.db, "grid-002") is None
+        for action in ("", "/disable", "/delete", "/revert"):
+            page = await worker.post(f"/console/kb/entry/grid-001{action}", dict(DOG, id="grid-001", answer="改了", version="1"))
+            assert page.status == 403, action
+    finally:
+        await worker.close()
+    row = kb.entry_row(bot.db, "grid-001")
+    assert row["answer"] == "在3栋门口。" and row["enabled"] and row["version"] == 1
+
+
 async def test_hit_test_without_a_group_sees_only_the_users_entries(bot):
     owner = await as_user(bot, "jinpenling")
     neighbour = await as_user(bot, "xianghe")

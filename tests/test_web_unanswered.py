@@ -56,6 +56,21 @@ def test_resolve_marks_only_open_rows(bot):
     assert unanswered.open_questions(bot.db) == []
 
 
+async def test_grid_worker_sees_the_questions_but_cannot_settle_them(bot):
+    ids = [ask(bot, JINPENLING, "网格里的公共充电桩坏了找谁修")]
+    client = await as_user(bot, "grid1")
+    try:
+        page = await client.get("/console/unanswered")
+        assert "网格里的公共充电桩坏了找谁修" in page and "/console/unanswered/dismiss" not in page
+        assert "/console/kb/new?unanswered" not in page
+        for path in ("/console/unanswered/dismiss", "/console/unanswered/attach"):
+            page = await client.post(path, {"ids": ",".join(map(str, ids)), "faq_id": "zs-001"})
+            assert page.status == 403 and "网格员账号只能查看知识库" in page
+    finally:
+        await client.close()
+    assert [r["id"] for r in unanswered.open_questions(bot.db)] == ids
+
+
 async def test_a_group_becomes_similar_phrasings_of_an_entry(bot):
     ids = [ask(bot, JINPENLING, "征收的房子按啥价钱赔"), ask(bot, JINPENLING, "征收房子按啥价钱赔偿")]
     client = await as_user(bot, "district")

@@ -88,10 +88,11 @@ def require_district(request: web.Request) -> User:
     return user
 
 
-def require_admin(request: web.Request) -> User:
+def require_admin(request: web.Request, refusal: str = "网格员账号不能进行此操作") -> User:
+    """Street, community and district admins; grid workers may only look (`refusal` tells them so)."""
     user = request[USER]
     if user.role == "grid":
-        raise web.HTTPForbidden(reason="Forbidden", text="网格员账号不能进行此操作")
+        raise web.HTTPForbidden(reason="Forbidden", text=refusal)
     return user
 
 

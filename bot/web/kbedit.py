@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot import kb
+from bot.accounts import User
 from bot.app import Bot
 from bot.registry import find_group
 from bot.web.scope import Scope
 from knowledge.entry import FaqEntry, Problem, entry_from_mapping
+
+# Grid workers answer for cases and groups; what the bot says is the admins' (docs/console.md, 账号与权限).
+GRID_READ_ONLY = "网格员账号只能查看知识库，不能修改；需要新增或修改条目、处理未答问题，请联系社区管理员"
+DISTRICT_ONLY = "这是全区通用条目，只有区级管理员可以修改；可以在“未答问题”中把居民的问法反馈给区里"
 
 @dataclass(frozen=True, slots=True)
 class FormResult:
@@ -31,8 +36,15 @@ def visible_entry(bot: Bot, scope: Scope, faq_id: str) -> dict:
 def editable_entry(bot: Bot, scope: Scope, faq_id: str) -> dict:
     row = visible_entry(bot, scope, faq_id)
     if not scope.owns_entry(row["owner"]):
-        raise web.HTTPForbidden(text="这是全区通用条目，只有区级管理员可以修改；可以在“未答问题”中把居民的问法反馈给区里")
+        raise web.HTTPForbidden(text=DISTRICT_ONLY)
     return row
+
+
+def edit_refusal(user: User, scope: Scope, owner: str) -> str:
+    """Why this user may not change an entry owned by `owner` (shown on its page), or "" when they may."""
+    if user.role == "grid":
+        return GRID_READ_ONLY
+    return "" if scope.owns_entry(owner) else DISTRICT_ONLY
 
 
 def read_form(bot: Bot, form, scope: Scope, faq_id: str | None = None) -> FormResult:

@@ -7,8 +7,10 @@ from aiohttp import web
 from bot import kb, unanswered
 from bot.numbers import whole_number, whole_numbers
 from bot.registry import groups_json
-from bot.web.auth import current_user
-from bot.web.kbedit import editable_entry, form_values, hit_test, history, read_form, visible_entry
+from bot.web.auth import current_user, require_admin
+from bot.web.kbedit import (
+    GRID_READ_ONLY, edit_refusal, editable_entry, form_values, hit_test, history, read_form, visible_entry,
+)
 from bot.web.keys import BOT
 from bot.web.render import flash, redirect, render
 from bot.web.scope import place_options, scope_for
@@ -29,6 +31,7 @@ async def kb_list(request: web.Request) -> web.Response:
 
 
 async def new_entry_page(request: web.Request) -> web.Response:
+    require_admin(request, GRID_READ_ONLY)
     bot, scope = request.config_dict[BOT], scope_for(request)
     ids = [i for i in whole_numbers(request.query.get("unanswered", ""))
            if i in {r["id"] for r in unanswered.open_questions(bot.db, scope.grids)}]
@@ -41,6 +44,7 @@ async def new_entry_page(request: web.Request) -> web.Response:
 
 
 async def create_entry(request: web.Request) -> web.Response:
+    require_admin(request, GRID_READ_ONLY)
     bot, form, scope, user = request.config_dict[BOT], await request.post(), scope_for(request), current_user(request)
     result = read_form(bot, form, scope)
     ids = [r["id"] for r in unanswered.open_questions(bot.db, scope.grids) if r["id"] in whole_numbers(form.get("unanswered", ""))]
@@ -57,11 +61,13 @@ async def create_entry(request: web.Request) -> web.Response:
 async def edit_page(request: web.Request) -> web.Response:
     bot, scope = request.config_dict[BOT], scope_for(request)
     row = visible_entry(bot, scope, request.match_info["faq_id"])
+    refusal = edit_refusal(current_user(request), scope, row["owner"])
     return render(request, "kb_edit.html", row=row, values=form_values(row), errors={}, owners=_owners(request),
-                  categories=kb.categories(bot.db), unanswered="", can_edit=scope.owns_entry(row["owner"]))
+                  categories=kb.categories(bot.db), unanswered="", can_edit=not refusal, read_only=refusal)
 
 
 async def save_entry(request: web.Request) -> web.Response:
+    require_admin(request, GRID_READ_ONLY)
     bot, form, scope, user = request.config_dict[BOT], await request.post(), scope_for(request), current_user(request)
     row = editable_entry(bot, scope, request.match_info["faq_id"])
     result = read_form(bot, form, scope, faq_id=row["id"])
@@ -77,7 +83,7 @@ async def save_entry(request: web.Request) -> web.Response:
 
 
 async def set_enabled(request: web.Request) -> web.Response:
-    bot, user = request.config_dict[BOT], current_user(request)
+    bot, user = request.config_dict[BOT], require_admin(request, GRID_READ_ONLY)
     row = editable_entry(bot, scope_for(request), request.match_info["faq_id"])
     enable = request.match_info["action"] == "enable"
     kb.set_enabled(bot.db, row["id"], enable, user.username, bot.clock.iso())
@@ -87,7 +93,7 @@ async def set_enabled(request: web.Request) -> web.Response:
 
 
 async def delete_entry(request: web.Request) -> web.Response:
-    bot, user = request.config_dict[BOT], current_user(request)
+    bot, user = request.config_dict[BOT], require_admin(request, GRID_READ_ONLY)
     row = editable_entry(bot, scope_for(request), request.match_info["faq_id"])
     kb.delete_entry(bot.db, row["id"], user.username, bot.clock.iso())
     bot.reload_kb()
@@ -102,12 +108,13 @@ async def history_page(request: web.Request) -> web.Response:
         visible_entry(bot, scope, faq_id)
     elif not scope.everything or not kb.versions(bot.db, faq_id):
         raise web.HTTPNotFound(text=f"没有编号为 {faq_id} 的知识库条目")
-    can_edit = scope.owns_entry(row["owner"]) if row else scope.everything
+    can_edit = not edit_refusal(current_user(request), scope, row["owner"]) if row else scope.everything
     return render(request, "kb_history.html", faq_id=faq_id, row=row, versions=history(bot, faq_id), can_edit=can_edit)
 
 
 async def revert(request: web.Request) -> web.Response:
-    bot, form, scope, user = request.config_dict[BOT], await request.post(), scope_for(request), current_user(request)
+    user = require_admin(request, GRID_READ_ONLY)
+    bot, form, scope = request.config_dict[BOT], await request.post(), scope_for(request)
     faq_id = request.match_info["faq_id"]
     if kb.entry_row(bot.db, faq_id) is not None:
         editable_entry(bot, scope, faq_id)
