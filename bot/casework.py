@@ -18,10 +18,17 @@ from bot.store import get_meta, set_meta
 
 OPEN = ("accepted", "assigned", "in_progress", "returned")
 SIMILAR_TEXT = 55  # rapidfuzz partial-token score above which two reports in one grid are the same problem
+NOTE_MAX = 300  # a resolve note is quoted to the residents' group: it must stay one message, never a flood
 
 
 class CaseError(Exception):
     """An action on a case that cannot be done; the message is for the person who tried."""
+
+
+def _short_enough(note: str, what: str) -> str:
+    if len(note) > NOTE_MAX:
+        raise CaseError(f"{what}最多 {NOTE_MAX} 个字（现在 {len(note)} 个字），请精简后再提交。")
+    return note
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +168,7 @@ class CaseDesk:
     def resolve(self, case_id: str, actor: Actor, note: str) -> dict:
         if not note.strip():
             raise CaseError("请写明处理说明，如：办结 SF-… 已清理完毕。")
+        _short_enough(note, "处理说明")
         with self.db.atomic():
             case = self._checked(case_id, actor, OPEN, "办结")
             now = self.clock.iso()
@@ -172,6 +180,7 @@ class CaseDesk:
         return self.get(case_id)
 
     def send_back(self, case_id: str, actor: Actor, reason: str) -> dict:
+        _short_enough(reason, "退回原因")
         with self.db.atomic():
             case = self._checked(case_id, actor, ("accepted", "assigned", "in_progress"), "退回")
             cases.set_state(self.db, self.clock, case_id, "returned", actor.name, reason)
@@ -185,7 +194,7 @@ class CaseDesk:
         row = self.db.execute("SELECT g.name, g.community, c.street FROM grids g JOIN communities c ON c.name = g.community "
                               "WHERE g.name = ? OR g.name LIKE ?", [grid, f"%{grid}"]).fetchall()
         if len(row) != 1:
-            raise CaseError(f"没有找到唯一的网格“{grid}”，请写完整网格名称，如 金盆岭社区第3网格。")
+            raise CaseError(f"没有找到唯一的网格“{grid[:40]}”，请写完整网格名称，如 金盆岭社区第3网格。")
         name, community, street = row[0]
         with self.db.atomic():
             case = self._checked(case_id, actor, OPEN, "转派")

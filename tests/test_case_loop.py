@@ -90,6 +90,17 @@ def test_a_worker_cannot_act_on_another_grids_case(chat):
     assert only_case(chat)["state"] == "assigned"
 
 
+def test_an_overlong_note_in_chat_is_refused(chat):
+    chat.say("楼下垃圾堆了好几天没人清，臭得要命", mention=True)
+    chat.say("6栋2单元门口", mention=True)
+    case, worker = only_case(chat), worker_of(chat)
+    for verb in ("办结", "退回"):
+        reply = private(chat, worker, f"{verb} {case['id']} " + "已处理。" * 1000)
+        assert "最多 300 个字" in reply[0].text and len(reply) == 1
+    assert only_case(chat)["state"] == "assigned"
+    assert not [s for s in chat.channel.sent if s.kind == "group" and "已办结" in s.text]
+
+
 def test_malformed_and_unknown_commands_get_a_usage_hint(chat):
     worker = worker_of(chat)
     assert "用法：办结 事项编号 处理说明" in private(chat, worker, "办结")[0].text

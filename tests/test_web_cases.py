@@ -152,6 +152,24 @@ async def test_the_contact_is_told_who_sent_the_case_back(bot, user, called, tex
     assert notices and all(f"被{called}退回社区" in text for text in notices)
 
 
+async def test_an_overlong_note_is_refused_and_never_floods_the_group(bot):
+    case_id = file_case(bot, JINPENLING_1, "六栋门口的井盖松了踩上去晃", category="public_facility")
+    queued = bot.db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    client = await as_user(bot, "jinpenling")
+    try:
+        for action in ("send_back", "resolve"):
+            page = await client.post(f"/console/cases/{case_id}/{action}", {"note": "已处理。" * 25_000})
+            assert page.status == 400 and "最多 300 个字" in page, action
+        assert bot.cases.case_json(case_id)["state"] == "assigned"
+        assert bot.db.execute("SELECT count(*) FROM outbox").fetchone()[0] == queued
+        page = await client.post(f"/console/cases/{case_id}/resolve", {"note": "井" * 300})
+        assert "已办结" in page
+    finally:
+        await client.close()
+    told = bot.db.execute("SELECT count(*) FROM outbox WHERE kind = 'group' AND text LIKE ?", [f"%{case_id}%"]).fetchone()[0]
+    assert told == 1
+
+
 async def test_case_texts_and_names_are_escaped(bot, district):
     for path in (f"/console/cases/{bot.ids['xss']}", "/console/cases?state="):
         page = await district.get(path)

@@ -12,6 +12,7 @@ from aiohttp_session import SESSION_KEY
 
 from bot.accounts import ROLES
 from bot.cases import STATES
+from bot.casework import NOTE_MAX
 from bot.web.keys import BOT, CSRF_TOKEN, TEMPLATES, USER
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -34,7 +35,7 @@ def make_templates(timezone: str = "Asia/Shanghai") -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.globals.update(STATES=STATES, ROLES=ROLES)
+    env.globals.update(STATES=STATES, ROLES=ROLES, NOTE_MAX=NOTE_MAX)
     tz = ZoneInfo(timezone)
     env.filters["short_time"] = lambda value: short_time(value, tz)
     return env
