@@ -1403,3 +1403,14 @@ def test_not_much_money_asks_nothing(understanding, text):
                                   "换表要我们出钱不咯 还是厂里出", "坏了找物业么，还是找厂里"])
 def test_more_ways_to_ask_when_how_much_how_many_and_which(understanding, text):
     assert understanding.classify(text).is_question
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("物业这个月的电梯费收了两道，找他们也讲不清楚", "property_service"),
+    ("签约半年了，说好的过渡费一分钱都没看到，到底搞什么", "housing"),
+    ("隔壁几家的补偿款都到了，就我家的一直卡住，催了五次都说在走程序", "housing"),
+    ("物业连单元门口的灯都不换，黑漆漆的", "property_service"),
+])
+def test_charged_twice_not_a_penny_seen_left_out_and_not_even_a_bulb_are_reports(understanding, text, category):
+    decision = understanding.classify(text)
+    assert (decision.intent, decision.category) == ("complaint", category)
