@@ -26,21 +26,31 @@ def get_entry(db: Database, faq_id: str) -> FaqEntry | None:
     return _entry(rows[0]) if rows else None
 
 
-def save_entry(db: Database, entry: FaqEntry, author: str, at: str, action: str = "update") -> int:
-    """Create or update one entry and keep the new state as a version; returns the version number."""
-    current = db.execute("SELECT version FROM faq WHERE id = ?", [entry.id]).fetchone()
-    version = (current[0] + 1) if current else 1
-    data = entry.as_dict()
+def save_entry(db: Database, entry: FaqEntry, author: str, at: str, action: str = "update",
+               owner: str | None = None, enabled: bool | None = None) -> int:
+    """Create or update one entry and keep the new state as a version; returns the version number.
+
+    `owner` and `enabled` None keep what the entry had; an entry restored after a delete gets back the owner
+    its last version recorded, and its version numbers carry on where its history left off."""
     with db.atomic():
+        current = db.execute("SELECT owner, enabled, version FROM faq WHERE id = ?", [entry.id]).fetchone()
+        last = db.execute("SELECT version, owner FROM faq_versions WHERE faq_id = ? ORDER BY version DESC, id DESC "
+                          "LIMIT 1", [entry.id]).fetchone()
+        version = max(last[0] if last else 0, current[2] if current else 0) + 1
+        if owner is None:
+            owner = current[0] if current else (last[1] if last and last[1] is not None else "")
+        if enabled is None:
+            enabled = bool(current[1]) if current else True
+        data = entry.as_dict()
         db["faq"].upsert(
             {**data, "similar": json.dumps(data["similar"], ensure_ascii=False),
              "keywords": json.dumps(data["keywords"], ensure_ascii=False),
-             "version": version, "updated_at": at, "updated_by": author, "enabled": 1},
+             "version": version, "updated_at": at, "updated_by": author, "enabled": int(enabled), "owner": owner},
             pk="id",
         )
         db["faq_versions"].insert(
-            {"faq_id": entry.id, "version": version, "action": action if current else "create",
-             "data": json.dumps(data, ensure_ascii=False), "author": author, "at": at}
+            {"faq_id": entry.id, "version": version, "action": action if last else "create",
+             "data": json.dumps(data, ensure_ascii=False), "author": author, "at": at, "owner": owner}
         )
     return version
 
@@ -65,13 +75,12 @@ def import_entries(db: Database, entries: list[FaqEntry], author: str, at: str, 
 
 
 def delete_entry(db: Database, faq_id: str, author: str, at: str) -> None:
-    row = db.execute("SELECT version FROM faq WHERE id = ?", [faq_id]).fetchone()
-    if not row:
-        return
     with db.atomic():
-        db["faq_versions"].insert(
-            {"faq_id": faq_id, "version": row[0] + 1, "action": "delete", "data": None, "author": author, "at": at}
-        )
+        row = db.execute("SELECT version, owner FROM faq WHERE id = ?", [faq_id]).fetchone()
+        if not row:
+            return
+        db["faq_versions"].insert({"faq_id": faq_id, "version": row[0] + 1, "action": "delete", "data": None,
+                                   "author": author, "at": at, "owner": row[1]})
         db.execute("DELETE FROM faq WHERE id = ?", [faq_id])
 
 
@@ -126,21 +135,14 @@ def categories(db: Database) -> list[str]:
 
 def update_entry(db: Database, entry: FaqEntry, author: str, at: str, action: str = "update",
                  owner: str | None = None) -> int:
-    """save_entry for the console: a disabled entry stays disabled, and a new entry gets its owner."""
-    with db.atomic():
-        row = db.execute("SELECT enabled FROM faq WHERE id = ?", [entry.id]).fetchone()
-        version = save_entry(db, entry, author, at, action=action)
-        if row is not None and not row[0]:
-            db.execute("UPDATE faq SET enabled = 0 WHERE id = ?", [entry.id])
-        if owner is not None:
-            db.execute("UPDATE faq SET owner = ? WHERE id = ?", [owner, entry.id])
-    return version
+    """save_entry for the console: a disabled entry stays disabled; `owner` None keeps the entry's owner."""
+    return save_entry(db, entry, author, at, action=action, owner=owner)
 
 
 def set_enabled(db: Database, faq_id: str, enabled: bool, author: str, at: str) -> int | None:
     """Disable (the bot stops answering with it) or enable again; kept in the history like any change."""
     entry = get_entry(db, faq_id)
-    row = db.execute("SELECT version, enabled FROM faq WHERE id = ?", [faq_id]).fetchone()
+    row = db.execute("SELECT version, enabled, owner FROM faq WHERE id = ?", [faq_id]).fetchone()
     if entry is None or row is None:
         return None
     if bool(row[1]) == enabled:
@@ -151,7 +153,7 @@ def set_enabled(db: Database, faq_id: str, enabled: bool, author: str, at: str) 
                    [int(enabled), version, at, author, faq_id])
         db["faq_versions"].insert({
             "faq_id": faq_id, "version": version, "action": "enable" if enabled else "disable",
-            "data": json.dumps(entry.as_dict(), ensure_ascii=False), "author": author, "at": at,
+            "data": json.dumps(entry.as_dict(), ensure_ascii=False), "author": author, "at": at, "owner": row[2],
         })
     return version
 

@@ -154,6 +154,29 @@ def m004_outbox_by_target(db: Database) -> None:
 
 
 @migrations()
+def m005_kb_versions_keep_owner(db: Database) -> None:
+    # Each version records the entry's owner, so an entry restored after a delete goes back to the unit that owned it.
+    db["faq_versions"].add_column("owner", str)
+    db.execute("UPDATE faq_versions SET owner = (SELECT owner FROM faq WHERE faq.id = faq_versions.faq_id) "
+               "WHERE faq_id IN (SELECT id FROM faq)")
+    # Restores used to number an entry's versions from 1 again; renumber such histories in the order they were
+    # written (a "revert:N" keeps pointing at the row it restored), then let the database refuse repeats.
+    repeated = db.execute("SELECT faq_id FROM faq_versions GROUP BY faq_id "
+                          "HAVING count(*) > count(DISTINCT version)").fetchall()
+    for (faq_id,) in repeated:
+        renumbered: dict[int, int] = {}  # old number → new number of the latest row that had it
+        rows = db.execute("SELECT id, version, action FROM faq_versions WHERE faq_id = ? ORDER BY id", [faq_id])
+        for number, (row_id, old, action) in enumerate(rows.fetchall(), start=1):
+            if action and action.startswith("revert:") and action[7:].isdigit():
+                action = f"revert:{renumbered.get(int(action[7:]), action[7:])}"
+            db.execute("UPDATE faq_versions SET version = ?, action = ? WHERE id = ?", [number, action, row_id])
+            renumbered[old] = number
+        db.execute("UPDATE faq SET version = ? WHERE id = ?", [number, faq_id])
+    db.execute("DROP INDEX IF EXISTS idx_faq_versions_faq_id_version")
+    db["faq_versions"].create_index(["faq_id", "version"], unique=True)
+
+
+@migrations()
 def m006_session_generation(db: Database) -> None:
     # Part of every console session's credential stamp: logging out bumps it, so a copied cookie dies with the logout
     # (the cookie itself is stateless).

@@ -49,3 +49,27 @@ def test_bad_setting_names_the_variable(tmp_path):
     config.write_text('unknown_thing = 1\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown_thing"):
         load_settings(config_file=config, env={})
+
+
+def test_histories_numbered_again_after_a_restore_are_renumbered(tmp_path):
+    import json
+    import sqlite3
+
+    import sqlite_utils
+
+    db = sqlite_utils.Database(sqlite3.connect(tmp_path / "restored.db"))
+    migrations.apply(db, stop_before="m005_kb_versions_keep_owner")
+    data = json.dumps({"id": "a-1", "category": "测试", "question": "问", "similar": [], "keywords": [], "answer": "答"})
+    # Before the fix, a restore after a delete started again at version 1.
+    for version, action in ((1, "create"), (2, "update"), (3, "delete"), (1, "revert:1"), (2, "update"), (3, "revert:2")):
+        db["faq_versions"].insert({"faq_id": "a-1", "version": version, "action": action, "author": "x", "at": "t",
+                                   "data": None if action == "delete" else data})
+    db["faq"].insert({"id": "a-1", "category": "测试", "question": "问", "answer": "答", "version": 3, "owner": "金盆岭社区"})
+    db.conn.commit()
+    db.close()
+    db = open_db(tmp_path / "restored.db")
+    rows = list(db.query("SELECT version, action, owner FROM faq_versions ORDER BY id"))
+    assert [(r["version"], r["action"]) for r in rows] == [
+        (1, "create"), (2, "update"), (3, "delete"), (4, "revert:1"), (5, "update"), (6, "revert:5")]
+    assert {r["owner"] for r in rows} == {"金盆岭社区"}
+    assert db.execute("SELECT version FROM faq WHERE id = 'a-1'").fetchone()[0] == 6

@@ -32,6 +32,15 @@ async def console(bot):
 
 
 
+async def import_file(console, name: str, content: str | bytes, **fields: str):
+    """Upload a file for the import preview, then confirm it as the preview's button does."""
+    await console.get("/console/kb/import")
+    page = await console.post_file("/console/kb/import", name, content, fields)
+    assert page.status == 200, page.text
+    payload = page.text.split('name="payload" value="')[1].split('"')[0]
+    return await console.post("/console/kb/import/confirm", {"payload": html.unescape(payload), **fields})
+
+
 def answer_for(bot, text, mention=True):
     plan = bot.dispatcher.preview(text, mention)
     return plan.decision.faq.id if plan.decision.faq else None
@@ -105,6 +114,37 @@ async def test_disable_enable_and_delete(bot, console):
     assert history.status == 200 and "已删除" in history
     await console.post("/console/kb/entry/tmp-001/revert", {"version": "1"})
     assert kb.entry_row(bot.db, "tmp-001") is not None
+
+
+async def test_a_restored_entry_keeps_its_owner_and_numbers_its_versions_on(bot, console):
+    mine, neighbour = await as_user(bot, "jinpenling"), await as_user(bot, "xianghe")
+    library = dict(DOG, id="jpl-002", question="金盆岭社区图书室几点开门", similar="", keywords="图书室",
+                   answer="图书室每天 9:00-17:00 开放。", owner="金盆岭社区")
+    try:
+        await mine.post("/console/kb/new", library)
+        await mine.post("/console/kb/entry/jpl-002", dict(library, answer="图书室每天 9:00-18:00 开放。", version="1"))
+        await mine.post("/console/kb/entry/jpl-002/delete")
+        page = await console.post("/console/kb/entry/jpl-002/revert", {"version": "1"})
+        assert "已恢复到第 1 版（保存为第 4 版）" in page
+        assert kb.entry_row(bot.db, "jpl-002")["owner"] == "金盆岭社区"
+        assert (await neighbour.get("/console/kb/entry/jpl-002")).status == 404
+        page = await mine.post("/console/kb/entry/jpl-002", dict(library, answer="图书室周一闭馆。", version="4"))
+        assert "已保存" in page
+
+        history = await console.get("/console/kb/entry/jpl-002/history")
+        assert [history.text.count(f"<b>第 {n} 版</b>") for n in range(1, 6)] == [1, 1, 1, 1, 1]
+        page = await console.post("/console/kb/entry/jpl-002/revert", {"version": "2"})
+        assert "保存为第 6 版" in page and kb.get_entry(bot.db, "jpl-002").answer == "图书室每天 9:00-18:00 开放。"
+
+        # Importing a file that holds a deleted entry restores it the same way.
+        await mine.post("/console/kb/entry/jpl-002/delete")
+        await import_file(console, "back.json", json.dumps([kb.version_entry(bot.db, "jpl-002", 1).as_dict()],
+                                                           ensure_ascii=False))
+        row = kb.entry_row(bot.db, "jpl-002")
+        assert row["owner"] == "金盆岭社区" and row["version"] == 8 and row["answer"] == "图书室每天 9:00-17:00 开放。"
+    finally:
+        await mine.close()
+        await neighbour.close()
 
 
 async def test_hit_test_shows_candidates_decision_and_reply(console):
