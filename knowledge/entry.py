@@ -31,12 +31,12 @@ class Problem:
     """One thing wrong with one row of an input file."""
 
     row: int | str  # the row number a person sees in the file (or the entry's id)
-    field: str
+    field: str  # "" when the problem is the row as a whole
     message: str
 
     def __str__(self) -> str:
         where = f"第 {self.row} 行" if isinstance(self.row, int) else str(self.row)
-        return f"{where}，字段 {self.field}：{self.message}"
+        return f"{where}，字段 {self.field}：{self.message}" if self.field else f"{where}：{self.message}"
 
 
 class InvalidFile(Exception):

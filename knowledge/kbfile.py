@@ -28,11 +28,7 @@ def read_kb_file(path: str | Path) -> list[FaqEntry]:
     if suffix in (".json", ".yaml", ".yml"):
         records = list(enumerate(_read_structured(path), start=1))
     else:
-        records = list(enumerate(read_rows(path), start=2))
-        for _, record in records:
-            missing = [name for name in FIELDS if name not in record]
-            if missing:
-                raise InvalidFile(path.name, message=f"{path.name}：缺少列 {', '.join(missing)}（需要 {', '.join(FIELDS)}）")
+        records = list(enumerate(read_rows(path, FIELDS), start=2))
     return _validate(path.name, records)
 
 

@@ -50,11 +50,7 @@ def read_registry_file(path: str | Path) -> list[RegistryRow]:
         raise InvalidFile(path.name, message=f"{path.name}：登记表请使用 .csv 或 .xlsx 文件")
     if not path.exists():
         raise InvalidFile(path.name, message=f"{path}：文件不存在")
-    records = read_rows(path)
-    missing = [c for c in COLUMNS if records and c not in records[0]]
-    if missing:
-        raise InvalidFile(path.name, message=f"{path.name}：缺少列 {', '.join(missing)}（需要 {', '.join(COLUMNS)}）")
-    return validate(path.name, list(enumerate(records, start=2)))
+    return validate(path.name, list(enumerate(read_rows(path, COLUMNS), start=2)))
 
 
 def validate(source: str, records: list[tuple[int, dict[str, str]]]) -> list[RegistryRow]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
-from knowledge.entry import InvalidFile
+from knowledge.entry import InvalidFile, Problem
 
 ENCODINGS = ("utf-8", "gb18030")
 
@@ -23,46 +24,90 @@ def decode_text(raw: bytes, source: str) -> str:
     raise InvalidFile(source, message=f"{source}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file as dicts keyed by the (stripped) header; row 2 is the first data row."""
+def read_rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
+    """Rows of a CSV or XLSX file as dicts keyed by the (stripped, lower-cased) header; row 2 is the first data row.
+
+    The header must name every one of `columns`. Every cell must sit under a named column, so a row with more or
+    fewer cells than the header (an unquoted comma, a quote left open) is rejected naming its row, never cut short
+    or padded silently."""
     source = path.name
     try:
-        if path.suffix.lower() == ".xlsx":
-            return _read_xlsx(path)
-        text = decode_text(path.read_bytes(), source)
+        header, rows = _xlsx_cells(path) if path.suffix.lower() == ".xlsx" else _csv_cells(path)
     except OSError as exc:
         raise InvalidFile(source, message=f"{source}：无法读取（{exc.strerror or exc}）") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    keys = _header_keys(source, header, columns)
+    problems: list[Problem] = []
+    records = []
+    for number, cells in enumerate(rows, start=2):
+        if len(cells) < len(keys) and any(cells):
+            missing = [k for k in keys[len(cells):] if k]
+            problems.append(Problem(number, missing[0] if missing else "",
+                                    f"这一行只有 {len(cells)} 个单元格，表头有 {len(keys)} 列"))
+        for column, cell in enumerate(cells, start=1):
+            if cell and (column > len(keys) or not keys[column - 1]):
+                problems.append(Problem(number, "", f"第 {column} 列没有表头，其中的内容“{cell[:20]}”无处可放"
+                                                    "（文本里有英文逗号时，整个单元格要用英文双引号括起来）"))
+                break
+        records.append({key: cell for key, cell in zip(keys, cells) if key} | {k: "" for k in keys[len(cells):] if k})
+    if problems:
+        raise InvalidFile(source, problems)
+    return records
+
+
+def _header_keys(source: str, header: list[str] | None, columns: Sequence[str]) -> list[str]:
+    if not header or not any(header):
+        raise InvalidFile(source, message=f"{source}：文件为空或没有表头")
+    keys = [h.lower() for h in header]
+    missing = [c for c in columns if c not in keys]
+    if missing:
+        raise InvalidFile(source, message=f"{source}：缺少列 {', '.join(missing)}（需要 {', '.join(columns)}）")
+    twice = sorted({k for k in keys if k and keys.count(k) > 1})
+    if twice:
+        raise InvalidFile(source, message=f"{source}：表头中 {', '.join(twice)} 出现了不止一次")
+    return keys
+
+
+# Python's csv messages, in words for the person who saved the file.
+_CSV_ERRORS = {
+    "unexpected end of data": "以英文双引号开头的单元格直到文件末尾都没有结束的双引号",
+    "',' expected after '\"'": "单元格的结束双引号后面还有内容（单元格里的双引号要写成两个：\"\"）",
+}
+
+
+def _csv_cells(path: Path) -> tuple[list[str] | None, list[list[str]]]:
+    text = decode_text(path.read_bytes(), path.name)
+    # strict: a quote left open is an error at the end of the file, not a cell that swallows the rows after it.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    started = 1
     try:
-        header = next(reader, None)
-        if not header:
-            raise InvalidFile(source, message=f"{source}：文件为空或没有表头")
-        keys = [h.strip().lower() for h in header]
-        return [dict(zip(keys, (cell.strip() for cell in row), strict=False)) for row in reader]
+        for row in reader:
+            rows.append([cell.strip() for cell in row])
+            started = reader.line_num + 1
     except csv.Error as exc:
-        raise InvalidFile(source, message=f"{source}：CSV 格式错误（第 {reader.line_num} 行：{exc}）") from None
+        reason = next((said for english, said in _CSV_ERRORS.items() if str(exc).startswith(english)), "无法解析")
+        where = f"第 {len(rows) + 1} 行" + (f"（文本第 {started} 行起）" if started != len(rows) + 1 else "")
+        raise InvalidFile(path.name, message=f"{path.name}：CSV 格式错误，{where}：{reason}") from None
+    return (rows[0] if rows else None), rows[1:]
 
 
-def _read_xlsx(path: Path) -> list[dict[str, str]]:
+def _xlsx_cells(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     from openpyxl import load_workbook  # imported here: only XLSX users pay for it
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InvalidFile(path.name, message=f"{path.name}：不是有效的 Excel (.xlsx) 文件（{type(exc).__name__}）") from None
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise InvalidFile(path.name, message=f"{path.name}：不是有效的 Excel (.xlsx) 文件") from None
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header:
-            raise InvalidFile(path.name, message=f"{path.name}：工作表为空或没有表头")
-        keys = [str(h or "").strip().lower() for h in header]
-        out = []
-        for values in rows:
-            cells = ["" if v is None else str(v).strip() for v in values]
-            out.append(dict(zip(keys, cells, strict=False)))
-        return out
+        rows = [["" if v is None else str(v).strip() for v in values]
+                for values in workbook.worksheets[0].iter_rows(values_only=True)]
     finally:
         workbook.close()
+    if not rows:
+        raise InvalidFile(path.name, message=f"{path.name}：工作表为空或没有表头")
+    # A sheet's rows are as wide as its widest one; missing cells are empty ones, not a short row.
+    width = max(len(r) for r in rows)
+    return rows[0], [r + [""] * (width - len(r)) for r in rows[1:]]
 
 
 def write_rows(path: Path, columns: list[str], rows: list[dict]) -> None:

@@ -93,6 +93,46 @@ def test_broken_files_are_rejected_whole_naming_row_and_field(cli, tmp_path, nam
     assert faq_count(cli) == count  # nothing half-imported, nothing removed
 
 
+HEADER = "id,category,question,similar,keywords,answer\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # An unquoted comma: the rest of the answer would have been cut off.
+        ("x-1,测试,问题一？,,,答案一\nx-2,测试,问题二？,,,答案没引号,被切掉的后半段\n",
+         "第 3 行：第 7 列没有表头，其中的内容“被切掉的后半段”无处可放"),
+        # A quote left open: the rows after it would have become part of its answer.
+        ('z-1,测试,问题一？,,,"答案一\nz-2,测试,问题二？,,,答案二\nz-3,测试,问题三？,,,答案三\n',
+         "CSV 格式错误，第 2 行：以英文双引号开头的单元格直到文件末尾都没有结束的双引号"),
+        ('z-1,测试,问题一？,,,"答案一\nz-2,测试,问题二？,,,"答案二"\n', "第 2 行：单元格的结束双引号后面还有内容"),
+        # Too few cells: named by row, not taken for a missing column.
+        ("y-1,测试,问题一？,,,答案一\ny-2,测试,问题二？,,\n", "第 3 行，字段 answer：这一行只有 5 个单元格，表头有 6 列"),
+    ],
+)
+def test_csv_rows_that_do_not_fit_the_header_are_rejected_whole(cli, tmp_path, rows, expected):
+    cli("kb", "import", str(_json_file(tmp_path, [ENTRY])))
+    path = tmp_path / "kb.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    count = faq_count(cli)
+    result = cli("kb", "import", str(path), "--replace")
+    assert result.code == 2 and expected in result.err, result.err
+    assert "Traceback" not in result.err and faq_count(cli) == count
+
+
+def test_csv_blank_lines_and_empty_trailing_cells_are_fine(cli, tmp_path):
+    path = tmp_path / "kb.csv"
+    path.write_text(HEADER + "w-1,测试,问题一？,,,答案一,,\n\nw-2,测试,问题二？,,,答案二\n", encoding="utf-8")
+    result = cli("kb", "import", str(path))
+    assert result.code == 0 and "新增 2" in result.out, result.err
+
+
+def _json_file(tmp_path, entries):
+    path = tmp_path / "entries.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def test_broken_xlsx_and_bad_row_in_xlsx(cli, tmp_path):
     garbage = tmp_path / "broken.xlsx"
     garbage.write_bytes(b"PK\x03\x04 not really a workbook")

@@ -68,3 +68,16 @@ def test_a_broken_registry_file_is_rejected_whole(cli, tmp_path):
     assert "第 4 行，字段 street" in result.err
     assert "第 2 行，字段 grid：网格 新社区第1网格 没有可在 qq 上联系的网格员" in result.err
     assert len(cli("registry", "groups", "--json").json_lines()[0]) == 361
+
+
+def test_a_registry_row_with_an_unquoted_comma_is_rejected_not_cut(cli, tmp_path):
+    path = tmp_path / "comma.csv"
+    path.write_text(
+        "kind,street,community,grid,channel,id,name\n"
+        "worker,清水塘街道,金盆岭社区,金盆岭社区第1网格,qq,2845123456,李娟\n"
+        "group,清水塘街道,金盆岭社区,金盆岭社区第1网格,qq,712345678,金盆岭1网格,便民群\n",
+        encoding="utf-8",
+    )
+    result = cli("registry", "import", str(path))
+    assert result.code == 2 and "第 3 行：第 8 列没有表头" in result.err
+    assert len(cli("registry", "groups", "--json").json_lines()[0]) == 361
