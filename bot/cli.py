@@ -60,17 +60,19 @@ def cmd_ask(args) -> int:
 
 def cmd_kb(args) -> int:
     from bot import kb
-    from knowledge.kbfile import read_kb_file, write_kb_file
+    from knowledge.kbfile import read_kb_import, write_kb_file
 
     bot = _bot(args)
     if args.action == "import":
-        entries = read_kb_file(args.file)
-        counts = kb.import_entries(bot.db, entries, author="cli", at=bot.clock.iso(), replace=args.replace)
-        print(f"已导入 {len(entries)} 条：新增 {counts['created']}，更新 {counts['updated']}，"
+        found = read_kb_import(args.file)
+        counts = kb.import_entries(bot.db, found.entries, author="cli", at=bot.clock.iso(), replace=args.replace,
+                                   enabled=found.enabled)
+        print(f"已导入 {len(found.entries)} 条：新增 {counts['created']}，更新 {counts['updated']}，"
               f"未变 {counts['unchanged']}，删除 {counts['removed']}")
     else:
         entries = kb.load_entries(bot.db, enabled_only=False)
-        write_kb_file(args.file, entries)
+        states = kb.enabled_states(bot.db)
+        write_kb_file(args.file, entries, disabled={faq_id for faq_id, on in states.items() if not on})
         print(f"已导出 {len(entries)} 条到 {args.file}")
     return 0
 

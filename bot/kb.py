@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from sqlite_utils import Database
 
@@ -55,23 +56,36 @@ def save_entry(db: Database, entry: FaqEntry, author: str, at: str, action: str 
     return version
 
 
-def import_entries(db: Database, entries: list[FaqEntry], author: str, at: str, replace: bool = False) -> dict[str, int]:
-    """All or nothing: every entry is written in one transaction, or none is."""
+def import_entries(db: Database, entries: list[FaqEntry], author: str, at: str, replace: bool = False,
+                   enabled: Mapping[str, bool] | None = None) -> dict[str, int]:
+    """All or nothing: every entry is written in one transaction, or none is. An entry keeps its enabled state
+    unless `enabled` (what the file says) gives it one; a new entry is enabled unless the file says not."""
+    enabled = enabled or {}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
     with db.atomic():
         existing = {e.id: e for e in load_entries(db, enabled_only=False)}
+        states = enabled_states(db)
         for entry in entries:
+            wanted = enabled.get(entry.id)
             if existing.get(entry.id) == entry:
-                counts["unchanged"] += 1
+                if wanted is None or wanted == states[entry.id]:
+                    counts["unchanged"] += 1
+                else:
+                    counts["updated"] += 1
+                    set_enabled(db, entry.id, wanted, author, at)
                 continue
             counts["updated" if entry.id in existing else "created"] += 1
-            save_entry(db, entry, author, at, action="import")
+            save_entry(db, entry, author, at, action="import", enabled=wanted)
         if replace:
             keep = {e.id for e in entries}
             for faq_id in set(existing) - keep:
                 delete_entry(db, faq_id, author, at)
                 counts["removed"] += 1
     return counts
+
+
+def enabled_states(db: Database) -> dict[str, bool]:
+    return {r[0]: bool(r[1]) for r in db.execute("SELECT id, enabled FROM faq")}
 
 
 def delete_entry(db: Database, faq_id: str, author: str, at: str) -> None:

@@ -100,6 +100,25 @@ def entry_from_mapping(data: dict, row: int | str, problems: list[Problem]) -> F
     return FaqEntry(texts["id"], texts["category"], texts["question"], lists["similar"], lists["keywords"], texts["answer"])
 
 
+# The optional `enabled` column or field. Blank or absent: an existing entry keeps its state, a new one is enabled.
+ENABLED_WORDS = {"是": True, "启用": True, "1": True, "true": True, "yes": True, "y": True,
+                 "否": False, "停用": False, "0": False, "false": False, "no": False, "n": False}
+
+
+def enabled_from_mapping(data: dict, row: int | str, problems: list[Problem]) -> bool | None:
+    value = data.get("enabled")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, str) and value.strip().lower() in ENABLED_WORDS:
+        return ENABLED_WORDS[value.strip().lower()]
+    problems.append(Problem(row, "enabled", "应为 是 或 否（也可写 true/false、1/0）；留空表示保持条目现在的状态"))
+    return None
+
+
 def check_unique(entries: list[tuple[int | str, FaqEntry]], problems: list[Problem]) -> None:
     seen: dict[str, int | str] = {}
     for row, entry in entries:

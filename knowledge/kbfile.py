@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -10,15 +12,28 @@ import yaml
 # libyaml's safe loader when PyYAML was built with it: ten times faster than the pure-Python one.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-from knowledge.entry import FIELDS, FaqEntry, InvalidFile, Problem, check_unique, entry_from_mapping
+from knowledge.entry import (
+    FIELDS, FaqEntry, InvalidFile, Problem, check_unique, enabled_from_mapping, entry_from_mapping,
+)
 from knowledge.tabular import decode_text, read_rows, write_rows
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "faq"
 FORMATS = (".json", ".csv", ".xlsx", ".yaml", ".yml")
 
 
+@dataclass(frozen=True, slots=True)
+class KbFile:
+    entries: list[FaqEntry]
+    enabled: dict[str, bool]  # only the entries whose row or object says whether they are enabled
+
+
 def read_kb_file(path: str | Path) -> list[FaqEntry]:
     """Read and validate a whole file; raise InvalidFile naming the row and field of every problem."""
+    return read_kb_import(path).entries
+
+
+def read_kb_import(path: str | Path) -> KbFile:
+    """read_kb_file, with the optional `enabled` states an import applies."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -45,9 +60,10 @@ def _read_structured(path: Path) -> list:
     return data
 
 
-def _validate(source: str, records: list[tuple[int, object]]) -> list[FaqEntry]:
+def _validate(source: str, records: list[tuple[int | str, object]]) -> KbFile:
     problems: list[Problem] = []
-    entries: list[tuple[int, FaqEntry]] = []
+    entries: list[tuple[int | str, FaqEntry]] = []
+    enabled: dict[str, bool] = {}
     for row, record in records:
         if not isinstance(record, dict):
             problems.append(Problem(row, "-", "应为一个条目（对象）"))
@@ -55,14 +71,17 @@ def _validate(source: str, records: list[tuple[int, object]]) -> list[FaqEntry]:
         if all(not str(v or "").strip() for v in record.values()):
             continue  # blank spreadsheet rows
         entry = entry_from_mapping(record, row, problems)
+        state = enabled_from_mapping(record, row, problems)
         if entry is not None:
             entries.append((row, entry))
+            if state is not None:
+                enabled[entry.id] = state
     check_unique(entries, problems)
     if problems:
         raise InvalidFile(source, problems)
     if not entries:
         raise InvalidFile(source, message=f"{source}：没有任何条目")
-    return [entry for _, entry in entries]
+    return KbFile([entry for _, entry in entries], enabled)
 
 
 def read_shipped() -> list[FaqEntry]:
@@ -70,19 +89,22 @@ def read_shipped() -> list[FaqEntry]:
     records: list[tuple[str, object]] = []
     for path in sorted(SHIPPED_DIR.glob("*.yaml")):
         records += [(f"{path.name} #{i}", r) for i, r in enumerate(_read_structured(path), start=1)]
-    return _validate("knowledge/faq", records)
+    return _validate("knowledge/faq", records).entries
 
 
-def write_kb_file(path: str | Path, entries: list[FaqEntry]) -> None:
+def write_kb_file(path: str | Path, entries: list[FaqEntry], disabled: Collection[str] = ()) -> None:
+    """Every entry with its `enabled` state, so that importing the file back changes nothing."""
     path = Path(path)
     suffix = path.suffix.lower()
+    records = [{**e.as_dict(), "enabled": e.id not in disabled} for e in entries]
     if suffix == ".json":
-        payload = json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=2)
+        payload = json.dumps(records, ensure_ascii=False, indent=2)
         path.write_text(payload + "\n", encoding="utf-8")
     elif suffix in (".yaml", ".yml"):
-        path.write_text(yaml.safe_dump([e.as_dict() for e in entries], allow_unicode=True, sort_keys=False), encoding="utf-8")
+        path.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
     elif suffix in (".csv", ".xlsx"):
-        rows = [{**e.as_dict(), "similar": "\n".join(e.similar), "keywords": "\n".join(e.keywords)} for e in entries]
-        write_rows(path, list(FIELDS), rows)
+        rows = [{**r, "similar": "\n".join(r["similar"]), "keywords": "\n".join(r["keywords"]),
+                 "enabled": "是" if r["enabled"] else "否"} for r in records]
+        write_rows(path, [*FIELDS, "enabled"], rows)
     else:
         raise InvalidFile(path.name, message=f"{path.name}：不支持的文件类型，请使用 {' / '.join(FORMATS)}")

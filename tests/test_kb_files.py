@@ -28,7 +28,7 @@ def test_json_round_trip(cli, tmp_path):
     out = tmp_path / "out.json"
     assert cli("kb", "export", str(out)).code == 0
     exported = {e["id"]: e for e in json.loads(out.read_text(encoding="utf-8"))}
-    assert exported["t-001"] == ENTRY
+    assert exported["t-001"] == {**ENTRY, "enabled": True}
     assert len(exported) > 80  # the shipped entries are still there: import without --replace adds
 
 
@@ -43,7 +43,28 @@ def test_tabular_round_trip_with_replace(cli, tmp_path, suffix):
     cli("kb", "import", str(table), "--replace")
     back = tmp_path / "back.json"
     cli("kb", "export", str(back))
-    assert json.loads(back.read_text(encoding="utf-8")) == [ENTRY]
+    assert json.loads(back.read_text(encoding="utf-8")) == [{**ENTRY, "enabled": True}]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])
+def test_import_keeps_an_entry_disabled_unless_the_file_says_otherwise(cli, tmp_path, suffix):
+    cli("kb", "import", str(_json_file(tmp_path, [{**ENTRY, "enabled": False}])))
+    ask = lambda: cli("ask", "社区食堂几点开门", "--json", "--mention").json_lines()[0]["faq_id"]  # noqa: E731
+    assert ask() != "t-001"
+    # A file without the enabled field changes the text and leaves the entry switched off.
+    result = cli("kb", "import", str(_json_file(tmp_path, [{**ENTRY, "answer": "社区食堂 11:00 开门。"}])))
+    assert "更新 1" in result.out and ask() != "t-001"
+    # An exported file says so itself, in every format, and imports back without a change.
+    exported = tmp_path / f"kb{suffix}"
+    cli("kb", "export", str(exported))
+    assert "未变 " in cli("kb", "import", str(exported)).out and "更新 0" in cli("kb", "import", str(exported)).out
+    assert ask() != "t-001"
+    back = tmp_path / "back.json"
+    cli("kb", "export", str(back))
+    assert {e["id"]: e for e in json.loads(back.read_text(encoding="utf-8"))}["t-001"]["enabled"] is False
+    # A file that says enabled switches it on.
+    cli("kb", "import", str(_json_file(tmp_path, [{**ENTRY, "enabled": True}])))
+    assert ask() == "t-001"
 
 
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig", "utf-8"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pytest
 from markupsafe import escape
@@ -34,11 +35,22 @@ async def console(bot):
 
 async def import_file(console, name: str, content: str | bytes, **fields: str):
     """Upload a file for the import preview, then confirm it as the preview's button does."""
+    return await confirm(console, await preview(console, name, content, **fields))
+
+
+async def preview(console, name: str, content: str | bytes, **fields: str):
     await console.get("/console/kb/import")
     page = await console.post_file("/console/kb/import", name, content, fields)
     assert page.status == 200, page.text
-    payload = page.text.split('name="payload" value="')[1].split('"')[0]
-    return await console.post("/console/kb/import/confirm", {"payload": html.unescape(payload), **fields})
+    return page
+
+
+async def confirm(console, preview_page):
+    """Send the preview page's confirm form as the browser would."""
+    form = preview_page.text.split('action="/console/kb/import/confirm"')[1].split("</form>")[0]
+    fields = {html.unescape(name): html.unescape(value)
+              for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
+    return await console.post("/console/kb/import/confirm", fields)
 
 
 def answer_for(bot, text, mention=True):
@@ -278,3 +290,26 @@ async def test_import_previews_then_writes(bot, console):
     assert "新增 1" in page and kb.entry_row(bot.db, "imp-002") is not None
     assert kb.get_entry(bot.db, "zs-001").answer == "改过的答案"
 
+
+
+async def test_import_leaves_a_disabled_entry_disabled(bot, console):
+    question = "征收补偿可以自己选择拿钱还是换房子吗"
+    await console.post("/console/kb/entry/zs-002/disable")
+    try:
+        exported = json.loads(await (await console.raw_get("/console/kb/export?format=json")).read())
+        entry = next(e for e in exported if e["id"] == "zs-002")
+        assert entry["enabled"] is False
+        # An edited copy of the answer, as someone keeps it in a file without the enabled field.
+        edited = {k: v for k, v in entry.items() if k != "enabled"} | {"answer": entry["answer"] + "（已核对）"}
+        page = await preview(console, "zs.json", json.dumps([edited], ensure_ascii=False))
+        assert "修改 1 条" in page and "<td>answer</td>" in page
+        await confirm(console, page)
+        assert kb.get_entry(bot.db, "zs-002").answer.endswith("（已核对）")
+        assert kb.entry_row(bot.db, "zs-002")["enabled"] == 0 and answer_for(bot, question) != "zs-002"
+        # A file that says enabled: the preview shows it will be switched on.
+        page = await preview(console, "zs.json", json.dumps([dict(edited, enabled=True)], ensure_ascii=False))
+        assert "<td>启用</td>" in page
+        await confirm(console, page)
+        assert answer_for(bot, question) == "zs-002"
+    finally:
+        await console.post("/console/kb/entry/zs-002/enable")
