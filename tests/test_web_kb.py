@@ -285,8 +285,7 @@ async def test_import_previews_then_writes(bot, console):
     page = await console.post_file("/console/kb/import", "new.json", json.dumps(rows, ensure_ascii=False))
     assert page.status == 200 and "新增 1 条，修改 1 条" in page and "确认导入" in page
     assert kb.entry_row(bot.db, "imp-002") is None  # nothing written before the confirmation
-    payload = page.text.split('name="payload" value="')[1].split('"')[0]
-    page = await console.post("/console/kb/import/confirm", {"payload": html.unescape(payload)})
+    page = await confirm(console, page)
     assert "新增 1" in page and kb.entry_row(bot.db, "imp-002") is not None
     assert kb.get_entry(bot.db, "zs-001").answer == "改过的答案"
 
@@ -313,3 +312,30 @@ async def test_import_leaves_a_disabled_entry_disabled(bot, console):
         assert answer_for(bot, question) == "zs-002"
     finally:
         await console.post("/console/kb/entry/zs-002/enable")
+
+
+async def test_any_file_the_preview_accepts_can_be_confirmed(tmp_path):
+    own = console_bot(tmp_path)
+    console = await as_user(own, "district")
+    try:
+        answer = "请携带身份证、户口本和相关证明材料到社区便民服务站办理，工作人员会一次性告知所需材料。" * 8
+        entries = [{"id": f"big-{i:03d}", "category": "测试", "question": f"第{i}号测试事项怎么办理",
+                    "similar": [f"第{i}号事项去哪办"], "keywords": [], "answer": answer} for i in range(891)]
+        big = json.dumps(entries, ensure_ascii=False, indent=2)
+        assert 800_000 < len(big.encode()) < 2 * 1024 * 1024
+        page = await preview(console, "big.json", big, replace="1")
+        assert "新增 891 条" in page
+        page = await confirm(console, page)
+        assert page.status == 200 and "新增 891" in page and kb.entry_row(own.db, "big-890") is not None
+        assert kb.entry_row(own.db, "zs-001") is None  # the preview's "replace" is the one confirmed
+
+        # A confirmed preview cannot be sent twice, nor can a form nobody previewed.
+        again = await console.post("/console/kb/import/confirm", {"token": "made-up"})
+        assert again.status == 400 and "预览已过期或已经确认过" in again
+
+        page = await console.post_file("/console/kb/import", "huge.json", big + " " * (2 * 1024 * 1024))
+        assert page.status == 413 and "每次最多 2 MB" in page and "Maximum" not in page
+        assert "不超过 2 MB" in await console.get("/console/kb/import")
+    finally:
+        await console.close()
+        own.close()

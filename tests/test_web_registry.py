@@ -113,9 +113,11 @@ async def test_import_preview_errors_and_confirm(bot, district, tmp_path):
     page = await district.post_file("/console/registry/import", "registry.xlsx", path.read_bytes())
     assert page.status == 200 and "确认导入" in page and "删除" in page
     assert any(r.community == "霞湾社区" for r in registry_rows(bot.db))  # not yet
-    payload = html.unescape(page.text.split('name="payload" value="')[1].split('"')[0])
-    page = await district.post("/console/registry/import/confirm", {"payload": payload})
+    token = html.unescape(page.text.split('name="token" value="')[1].split('"')[0])
+    page = await district.post("/console/registry/import/confirm", {"token": token})
     assert "已导入登记表" in page and not any(r.community == "霞湾社区" for r in registry_rows(bot.db))
+    page = await district.post("/console/registry/import/confirm", {"token": token})
+    assert page.status == 400 and "预览已过期或已经确认过" in page
     from bot.registry import replace_registry
 
     replace_registry(bot.db, rows)

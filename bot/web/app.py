@@ -8,7 +8,9 @@ from aiohttp import web
 
 from bot.app import Bot
 from bot.web.console import mount_console
-from bot.web.keys import BOT, STARTED
+from bot.web.files import MAX_UPLOAD_BYTES
+from bot.web.keys import BOT, PENDING_IMPORTS, STARTED
+from bot.web.pending import PendingImports
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -24,9 +26,10 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def build_app(bot: Bot) -> web.Application:
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[BOT] = bot
     app[STARTED] = time.monotonic()
+    app[PENDING_IMPORTS] = PendingImports()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     for channel in dict.fromkeys(bot.channels.values()):

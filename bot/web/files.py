@@ -9,6 +9,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # any request to the server, an uploaded file included
+MAX_UPLOAD_TEXT = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+
 CONTENT_TYPES = {
     ".json": "application/json",
     ".csv": "text/csv",
@@ -47,12 +50,4 @@ def read_upload(form, allowed: tuple[str, ...], read: Callable[[Path], object]):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{Path(upload.filename).stem[:40] or 'upload'}{suffix}"
         path.write_bytes(upload.file.read())
-        return read(path)
-
-
-def read_text_as(suffix: str, text: str, read: Callable[[Path], object]):
-    """Re-read a previewed upload (carried as text in the confirm form) through the same validating reader."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"confirmed{suffix}"
-        path.write_text(text, encoding="utf-8")
         return read(path)

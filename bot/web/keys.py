@@ -8,9 +8,11 @@ from aiohttp import web
 from bot.accounts import User
 from bot.app import Bot
 from bot.channels.simulator import SimulatorChannel
+from bot.web.pending import PendingImports
 
 BOT = web.AppKey("bot", Bot)
 STARTED = web.AppKey("started", float)
+PENDING_IMPORTS = web.AppKey("pending_imports", PendingImports)  # previewed imports waiting for their confirmation
 
 # The console sub-application.
 TEMPLATES = web.AppKey("templates", jinja2.Environment)

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from bot.web.files import MAX_UPLOAD_TEXT
 from bot.web.render import render
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -45,6 +46,8 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
+        if exc.status == 413:  # aiohttp's own words are English
+            return _error_page(request, 413, f"上传的内容太大：每次最多 {MAX_UPLOAD_TEXT}。请把文件拆成几份分别导入。")
         return _error_page(request, exc.status, exc.text if _our_message(exc.text) else "")
     except Exception:
         log.exception("console request %s %s failed", request.method, request.path)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import asdict
-
 from sqlite_utils import Database
 
 from bot.registry import registry_rows, replace_registry
@@ -80,20 +76,12 @@ def _say(problem, rows: list[RegistryRow]) -> str:
     return f"{where}，{FIELD_LABELS.get(problem.field, problem.field)}：{problem.message}"
 
 
-def as_csv(rows: list[RegistryRow]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(asdict(r) for r in rows)
-    return buffer.getvalue()
-
-
 def import_summary(db: Database, rows: list[RegistryRow]) -> dict:
     before = {row_key(r) for r in registry_rows(db)}
     after = {row_key(r) for r in rows}
     accounts = {kind: sum(r.kind == kind for r in rows) for kind in KINDS}
     return {**counts(rows), "workers": accounts["worker"], "contacts": accounts["contact"],
-            "added": len(after - before), "removed": len(before - after), "payload": as_csv(rows)}
+            "added": len(after - before), "removed": len(before - after)}
 
 
 def counts(rows: list[RegistryRow]) -> dict[str, int]:

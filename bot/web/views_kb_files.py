@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from bot import kb
 from bot.web.auth import require_district
-from bot.web.files import UploadError, download, read_text_as, read_upload
-from bot.web.keys import BOT
+from bot.web.files import MAX_UPLOAD_TEXT, UploadError, download, read_upload
+from bot.web.keys import BOT, PENDING_IMPORTS
 from bot.web.render import flash, redirect, render
 from bot.web.scope import scope_for
 from knowledge.entry import InvalidFile
@@ -30,35 +28,40 @@ async def export(request: web.Request) -> web.Response:
 
 async def import_page(request: web.Request) -> web.Response:
     require_district(request)
-    return render(request, "kb_import.html", problems=[], error="", preview=None)
+    return render(request, "kb_import.html", problems=[], error="", preview=None, limit=MAX_UPLOAD_TEXT)
 
 
 async def import_preview(request: web.Request) -> web.Response:
-    require_district(request)
-    form = await request.post()
+    user = require_district(request)
+    form, bot = await request.post(), request.config_dict[BOT]
     try:
         found = read_upload(form, FORMATS, read_kb_import)
     except (InvalidFile, UploadError) as exc:
         problems = [str(p) for p in getattr(exc, "problems", [])]
-        error = str(exc).splitlines()[0]
-        return render(request, "kb_import.html", status=400, problems=problems, error=error, preview=None)
-    preview = changes(request.config_dict[BOT], found, bool(form.get("replace")))
-    return render(request, "kb_import.html", problems=[], error="", preview=preview)
+        return failed(request, str(exc).splitlines()[0], problems)
+    replace = bool(form.get("replace"))
+    token = request.config_dict[PENDING_IMPORTS].keep("kb", user.username, (found, replace))
+    return render(request, "kb_import.html", problems=[], error="", preview=changes(bot, found, replace), token=token)
 
 
 async def import_confirm(request: web.Request) -> web.Response:
     user = require_district(request)
     form, bot = await request.post(), request.config_dict[BOT]
-    try:
-        found = read_text_as(".json", str(form.get("payload", "")), read_kb_import)
-    except InvalidFile as exc:
-        raise web.HTTPBadRequest(text=str(exc).splitlines()[0]) from None
-    counts = kb.import_entries(bot.db, found.entries, author=user.username, at=bot.clock.iso(),
-                               replace=bool(form.get("replace")), enabled=found.enabled)
+    held = request.config_dict[PENDING_IMPORTS].take("kb", user.username, str(form.get("token", "")))
+    if held is None:
+        return failed(request, "这次导入的预览已过期或已经确认过，请重新上传文件")
+    found, replace = held
+    counts = kb.import_entries(bot.db, found.entries, author=user.username, at=bot.clock.iso(), replace=replace,
+                               enabled=found.enabled)
     bot.reload_kb()
     flash(request, f"已导入 {len(found.entries)} 条：新增 {counts['created']}，更新 {counts['updated']}，"
                    f"未变 {counts['unchanged']}，删除 {counts['removed']}")
     raise redirect("/console/kb")
+
+
+def failed(request: web.Request, error: str, problems: list[str] | None = None) -> web.Response:
+    return render(request, "kb_import.html", status=400, problems=problems or [], error=error, preview=None,
+                  limit=MAX_UPLOAD_TEXT)
 
 
 def changes(bot, found: KbFile, replace: bool) -> dict:
@@ -79,6 +82,4 @@ def changes(bot, found: KbFile, replace: bool) -> dict:
         "updated": [(e, fields) for e, fields in updated if fields],
         "unchanged": sum(1 for _, fields in updated if not fields),
         "removed": sorted(set(existing) - ids) if replace else [], "replace": replace, "total": len(found.entries),
-        "payload": json.dumps([{**e.as_dict(), "enabled": found.enabled.get(e.id)} for e in found.entries],
-                              ensure_ascii=False),
     }

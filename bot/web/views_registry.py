@@ -6,8 +6,8 @@ from aiohttp import web
 
 from bot.registry import replace_registry
 from bot.web.auth import require_admin, require_district
-from bot.web.files import UploadError, download, read_text_as, read_upload
-from bot.web.keys import BOT
+from bot.web.files import MAX_UPLOAD_TEXT, UploadError, download, read_upload
+from bot.web.keys import BOT, PENDING_IMPORTS
 from bot.web.registryedit import (
     KIND_LABELS, change, counts, find_row, import_summary, row_from_form, row_key, unknown_groups, visible_rows,
 )
@@ -72,27 +72,31 @@ async def export(request: web.Request) -> web.Response:
 
 async def import_page(request: web.Request) -> web.Response:
     require_district(request)
-    return render(request, "registry_import.html", problems=[], error="", summary=None)
+    return render(request, "registry_import.html", problems=[], error="", summary=None, limit=MAX_UPLOAD_TEXT)
 
 
 async def import_preview(request: web.Request) -> web.Response:
-    require_district(request)
+    user = require_district(request)
     try:
         rows = read_upload(await request.post(), (".csv", ".xlsx"), read_registry_file)
     except (InvalidFile, UploadError) as exc:
-        return render(request, "registry_import.html", status=400, problems=[str(p) for p in getattr(exc, "problems", [])],
-                      error=str(exc).splitlines()[0], summary=None)
-    return render(request, "registry_import.html", problems=[], error="",
+        return failed(request, str(exc).splitlines()[0], [str(p) for p in getattr(exc, "problems", [])])
+    token = request.config_dict[PENDING_IMPORTS].keep("registry", user.username, rows)
+    return render(request, "registry_import.html", problems=[], error="", token=token,
                   summary=import_summary(request.config_dict[BOT].db, rows))
 
 
 async def import_confirm(request: web.Request) -> web.Response:
-    require_district(request)
+    user = require_district(request)
     bot, form = request.config_dict[BOT], await request.post()
-    try:
-        rows = read_text_as(".csv", str(form.get("payload", "")), read_registry_file)
-    except InvalidFile as exc:
-        raise web.HTTPBadRequest(text=str(exc).splitlines()[0]) from None
+    rows = request.config_dict[PENDING_IMPORTS].take("registry", user.username, str(form.get("token", "")))
+    if rows is None:
+        return failed(request, "这次导入的预览已过期或已经确认过，请重新上传文件")
     replace_registry(bot.db, rows)
     flash(request, f"已导入登记表：{len(rows)} 行，原登记表已被替换")
     raise redirect("/console/registry")
+
+
+def failed(request: web.Request, error: str, problems: list[str] | None = None) -> web.Response:
+    return render(request, "registry_import.html", status=400, problems=problems or [], error=error, summary=None,
+                  limit=MAX_UPLOAD_TEXT)
