@@ -117,12 +117,27 @@ def write_rows(path: Path, columns: list[str], rows: list[dict]) -> None:
 
         workbook = Workbook()
         sheet = workbook.active
-        sheet.append(columns)
+        append_text_row(sheet, columns)
         for row in rows:
-            sheet.append([row.get(c, "") for c in columns])
+            append_text_row(sheet, [row.get(c, "") for c in columns])
         workbook.save(path)
         return
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def append_text_row(sheet, values: list) -> None:
+    """Append a row to an openpyxl sheet with every text stored as text, exactly as given: openpyxl would make
+    "=HYPERLINK(…)" or "=== 办理指南 ===" a live formula, and Excel re-reads + - @ at the start of a cell edited
+    later, so those cells are also marked "quote prefix" (text, whatever it starts with). None is an empty cell."""
+    sheet.append(["" if value is None else value for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value[:1] in FORMULA_STARTS:
+                cell.quotePrefix = True
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")

@@ -67,6 +67,23 @@ def test_import_keeps_an_entry_disabled_unless_the_file_says_otherwise(cli, tmp_
     assert ask() == "t-001"
 
 
+def test_xlsx_keeps_text_that_looks_like_a_formula(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    entry = {**ENTRY, "question": "+86 的电话怎么打？", "keywords": ["-号码", "@社区"],
+             "answer": "=== 办理指南 ===\n1. 先拨 +86\n2. =SUM(A1:A9) 不是公式"}
+    cli("kb", "import", str(_json_file(tmp_path, [entry])), "--replace")
+    table = tmp_path / "kb.xlsx"
+    cli("kb", "export", str(table))
+    cells = list(load_workbook(table).active.iter_rows())[1]
+    assert all(cell.data_type == "s" for cell in cells)
+    result = cli("kb", "import", str(table), "--replace")
+    assert result.code == 0 and "未变 1" in result.out, result.err
+    back = tmp_path / "back.json"
+    cli("kb", "export", str(back))
+    assert json.loads(back.read_text(encoding="utf-8")) == [{**entry, "enabled": True}]
+
+
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig", "utf-8"])
 def test_csv_in_every_encoding_excel_and_wps_write(cli, tmp_path, encoding):
     csv_text = ("id,category,question,similar,keywords,answer\n"

@@ -186,6 +186,21 @@ async def test_export_to_excel(bot, district):
     assert mine[2] == "环境卫生" and "张阿姨" in mine[8]
 
 
+async def test_excel_keeps_formula_like_text_as_text(bot, district):
+    text = '=HYPERLINK("http://evil.example/","点我")'
+    case_id = file_case(bot, JINPENLING_1, text, name="=1+1")
+    response = await district.raw_get("/console/cases/export?state=")
+    cells = next(row for row in _cells(await response.read()) if row[0].value == case_id)
+    assert (cells[3].value, cells[3].data_type) == (text, "s")  # exactly what was written, and not a formula
+    assert (cells[8].value, cells[8].data_type) == ("=1+1", "s")
+
+
+def _cells(body: bytes) -> list[tuple]:
+    from openpyxl import load_workbook
+
+    return list(load_workbook(io.BytesIO(body)).active.iter_rows())
+
+
 def _sheet(body: bytes) -> list[tuple]:
     from openpyxl import load_workbook
 

@@ -138,3 +138,19 @@ async def test_export(bot, district, tmp_path):
         assert "湘河社区" in text and "金盆岭社区" not in text
     finally:
         await client.close()
+
+
+async def test_excel_export_keeps_formula_like_names_as_text(bot, district, tmp_path):
+    from openpyxl import load_workbook
+
+    name = '=HYPERLINK("http://evil.example/","点我")'
+    await district.post("/console/registry/edit", {"kind": "worker", "channel": "qq", "id": "2845123999", "name": name,
+                                                   "community": "金盆岭社区", "grid": "金盆岭社区第1网格"})
+    try:
+        response = await district.raw_get("/console/registry/export?format=xlsx")
+        path = tmp_path / "registry.xlsx"
+        path.write_bytes(await response.read())
+        cell = next(row[6] for row in load_workbook(path).active.iter_rows() if row[5].value == "2845123999")
+        assert (cell.value, cell.data_type) == (name, "s")
+    finally:
+        await district.post("/console/registry/delete", {"key": key_of(bot, name)})

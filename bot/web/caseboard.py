@@ -13,6 +13,7 @@ from bot.app import Bot
 from bot.cases import STATES
 from bot.casework import OPEN, Actor, CaseDesk, CaseError
 from bot.web.scope import Scope
+from knowledge.tabular import append_text_row
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PAGE = 300
@@ -88,17 +89,11 @@ def export_xlsx(cases: list[dict], labels: dict[str, str]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "网格事项"
-    sheet.append([title for _, title in COLUMNS])
+    append_text_row(sheet, [title for _, title in COLUMNS])
     for case in cases:
         row = dict(case, state=STATES.get(case["state"], case["state"]), category=labels.get(case["category"], case["category"]),
                    reporters="、".join(r["name"] or r["user_id"] for r in case["reporters"]))
-        sheet.append([_cell(row.get(key)) for key, _ in COLUMNS])
+        append_text_row(sheet, [row.get(key) for key, _ in COLUMNS])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _cell(value) -> str:
-    """Text that Excel will not run as a formula (=HYPERLINK(...) typed by a resident stays text)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
