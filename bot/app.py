@@ -52,6 +52,7 @@ class Bot:
         self.db = open_db(settings.db_path if settings.db != ":memory:" else ":memory:", settings.db_busy_timeout)
         if seed:
             seed_defaults(self.db, self.clock)
+        self._kb_revision = kb.revision(self.db)
         self.understanding = Understanding(kb.load_entries(self.db), thresholds(settings),
                                            use_meaning=settings.sentence_meaning)
         self.stats = Stats(self.db)
@@ -96,8 +97,23 @@ class Bot:
             self._outbox_wakeup.set()
 
     def reload_kb(self) -> None:
+        revision = kb.revision(self.db)
         self.understanding.reload(kb.load_entries(self.db))
         self.dispatcher.knowledge_changed()
+        self._kb_revision = revision
+
+    def refresh_kb(self) -> None:
+        """Reload the knowledge base if it changed since it was loaded, also when another process changed it
+        (`kb import` while the server runs). One indexed query when nothing changed: cheap enough per message."""
+        if kb.revision(self.db) == self._kb_revision:
+            return
+        try:
+            self.reload_kb()
+        except sqlite3.OperationalError:
+            raise  # the store is busy: the message waits and is retried, and so is the reload
+        except Exception:
+            self._kb_revision = kb.revision(self.db)  # not again on every message: the next change retries
+            log.exception("知识库已被其他进程修改，但重新加载失败，继续使用原来的知识库")
 
     def channel_health(self) -> dict[str, object]:
         """Each channel's own report of its links (what /healthz shows)."""
@@ -105,6 +121,7 @@ class Bot:
 
     def handle(self, msg: Incoming) -> list[int]:
         started = time.perf_counter()
+        self.refresh_kb()
         queued = self.dispatcher.handle(msg)
         self.metrics.observe_latency(time.perf_counter() - started)
         self.metrics.count("messages")

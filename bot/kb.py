@@ -22,6 +22,11 @@ def load_entries(db: Database, enabled_only: bool = True) -> list[FaqEntry]:
     return [_entry(r) for r in db.query(f"SELECT * FROM faq {where}ORDER BY id")]
 
 
+def revision(db: Database) -> int:
+    """Grows with every change to the knowledge base, whichever process made it: each change writes a version."""
+    return db.execute("SELECT coalesce(max(id), 0) FROM faq_versions").fetchone()[0]
+
+
 def get_entry(db: Database, faq_id: str) -> FaqEntry | None:
     rows = list(db.query("SELECT * FROM faq WHERE id = ?", [faq_id]))
     return _entry(rows[0]) if rows else None

@@ -339,3 +339,35 @@ async def test_any_file_the_preview_accepts_can_be_confirmed(tmp_path):
     finally:
         await console.close()
         own.close()
+
+
+async def test_a_kb_import_by_another_process_reaches_the_running_bot(tmp_path, cli):
+    from bot.channels.memory import MemoryChannel
+    from tests.conftest import Harness, plain
+
+    running = console_bot(tmp_path)
+    chat = Harness(running, MemoryChannel())
+    running.add_channel(chat.channel)
+    console = await as_user(running, "district")
+    question = "征收补偿标准怎么定的"
+
+    def import_answer(answer: str) -> None:
+        """`run_bot.py kb import` on the running bot's database, as another process does."""
+        source = tmp_path / "zs.json"
+        changed = dict(kb.get_entry(running.db, "zs-001").as_dict(), answer=answer)
+        source.write_text(json.dumps([changed], ensure_ascii=False), encoding="utf-8")
+        assert cli("kb", "import", str(source), "--db", str(running.settings.db_path)).code == 0
+
+    try:
+        assert "国有土地上房屋征收与补偿条例" in await console.get(f"/console/kb/test?q={question}")
+        import_answer("补偿标准以本区最新公布的征收补偿方案为准。")
+        running.handle(chat.message(question, mention=True))
+        await running.deliver()
+        assert "最新公布的征收补偿方案" in plain(chat.channel.sent[-1].text)
+
+        import_answer("补偿标准请咨询区征收办。")
+        page = await console.get(f"/console/kb/test?q={question}")
+        assert "请咨询区征收办" in page and "最新公布的征收补偿方案" not in page
+    finally:
+        await console.close()
+        running.close()

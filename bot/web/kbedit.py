@@ -126,6 +126,7 @@ def hit_test(bot: Bot, text: str, scope: Scope, group: str = "") -> list[dict]:
     channel, _, group_id = group.partition(":")
     if group and find_group(bot.db, channel, group_id) is None:
         raise web.HTTPBadRequest(text="没有这个群")
+    bot.refresh_kb()
     units = None if scope.everything else scope.units
     results = []
     for mentioned in (False, True):
