@@ -30,13 +30,18 @@ class FaqEntry:
 class Problem:
     """One thing wrong with one row of an input file."""
 
-    row: int | str  # the row number a person sees in the file (or the entry's id)
+    row: int | str  # the row number a person sees in a spreadsheet, or a label: "第 3 条（id zs-001）"
     field: str  # "" when the problem is the row as a whole
     message: str
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 行" if isinstance(self.row, int) else str(self.row)
+        where = place(self.row)
         return f"{where}，字段 {self.field}：{self.message}" if self.field else f"{where}：{self.message}"
+
+
+def place(row: int | str) -> str:
+    """Where a row is: a spreadsheet's row number, or a label such as "第 3 条（id zs-001）"."""
+    return f"第 {row} 行" if isinstance(row, int) else row
 
 
 class InvalidFile(Exception):
@@ -123,6 +128,6 @@ def check_unique(entries: list[tuple[int | str, FaqEntry]], problems: list[Probl
     seen: dict[str, int | str] = {}
     for row, entry in entries:
         if entry.id in seen:
-            problems.append(Problem(row, "id", f"“{entry.id}” 重复（与第 {seen[entry.id]} 行相同）"))
+            problems.append(Problem(row, "id", f"“{entry.id}” 重复：与{place(seen[entry.id])}相同"))
         else:
             seen[entry.id] = row

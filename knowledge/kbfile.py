@@ -15,7 +15,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from knowledge.entry import (
     FIELDS, FaqEntry, InvalidFile, Problem, check_unique, enabled_from_mapping, entry_from_mapping,
 )
-from knowledge.tabular import decode_text, read_rows, write_rows
+from knowledge.tabular import decode_text, read_bytes, read_rows, write_rows
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "faq"
 FORMATS = (".json", ".csv", ".xlsx", ".yaml", ".yml")
@@ -41,23 +41,48 @@ def read_kb_import(path: str | Path) -> KbFile:
     if not path.exists():
         raise InvalidFile(path.name, message=f"{path}：文件不存在")
     if suffix in (".json", ".yaml", ".yml"):
-        records = list(enumerate(_read_structured(path), start=1))
+        records = _read_structured(path)
     else:
         records = list(enumerate(read_rows(path, FIELDS), start=2))
     return _validate(path.name, records)
 
 
-def _read_structured(path: Path) -> list:
-    text = decode_text(path.read_bytes(), path.name)
+def _read_structured(path: Path) -> list[tuple[str, object]]:
+    """The entries of a JSON or YAML file, each labelled as a person finds it: "第 31 条（id sg-012）"."""
+    text = decode_text(read_bytes(path), path.name)
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_Loader)
     except json.JSONDecodeError as exc:
-        raise InvalidFile(path.name, message=f"{path.name}：JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from None
+        reason = next((said for english, said in _JSON_ERRORS.items() if exc.msg.startswith(english)), "格式不正确")
+        raise InvalidFile(path.name, message=f"{path.name}：JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{reason}）") from None
     except yaml.YAMLError as exc:
-        raise InvalidFile(path.name, message=f"{path.name}：YAML 格式错误（{exc}）") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列附近）" if mark is not None else ""
+        raise InvalidFile(path.name, message=f"{path.name}：YAML 格式错误{where}") from None
     if not isinstance(data, list):
         raise InvalidFile(path.name, message=f"{path.name}：顶层应为条目列表")
-    return data
+    return [(_label(number, record), record) for number, record in enumerate(data, start=1)]
+
+
+def _label(number: int, record: object) -> str:
+    faq_id = record.get("id") if isinstance(record, dict) else None
+    if isinstance(faq_id, (str, int)) and not isinstance(faq_id, bool) and str(faq_id).strip():
+        return f"第 {number} 条（id {str(faq_id).strip()[:64]}）"
+    return f"第 {number} 条"
+
+
+# Python's json messages, in words for the person who edited the file.
+_JSON_ERRORS = {
+    "Expecting value": "这里应是一个值（文本要加英文双引号；列表或对象的最后一项后面不能有逗号）",
+    "Expecting ',' delimiter": "缺少英文逗号",
+    "Expecting ':' delimiter": "缺少英文冒号",
+    "Expecting property name enclosed in double quotes": "字段名要用英文双引号括起来（最后一项后面不能有逗号）",
+    "Unterminated string": "文本缺少结束的英文双引号",
+    "Invalid control character": "文本中有未转义的换行或控制字符（换行请写成 \\n）",
+    "Invalid \\escape": "文本中有无效的反斜杠转义",
+    "Invalid \\uXXXX escape": "文本中有无效的 \\u 转义",
+    "Extra data": "列表结束后还有多余的内容",
+}
 
 
 def _validate(source: str, records: list[tuple[int | str, object]]) -> KbFile:
@@ -66,7 +91,7 @@ def _validate(source: str, records: list[tuple[int | str, object]]) -> KbFile:
     enabled: dict[str, bool] = {}
     for row, record in records:
         if not isinstance(record, dict):
-            problems.append(Problem(row, "-", "应为一个条目（对象）"))
+            problems.append(Problem(row, "", "应为一个条目（对象）"))
             continue
         if all(not str(v or "").strip() for v in record.values()):
             continue  # blank spreadsheet rows
@@ -88,7 +113,7 @@ def read_shipped() -> list[FaqEntry]:
     """The default knowledge base shipped in knowledge/faq/*.yaml."""
     records: list[tuple[str, object]] = []
     for path in sorted(SHIPPED_DIR.glob("*.yaml")):
-        records += [(f"{path.name} #{i}", r) for i, r in enumerate(_read_structured(path), start=1)]
+        records += [(f"{path.name} {label}", r) for label, r in _read_structured(path)]
     return _validate("knowledge/faq", records).entries
 
 

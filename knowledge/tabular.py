@@ -21,7 +21,19 @@ def decode_text(raw: bytes, source: str) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidFile(source, message=f"{source}：无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")
+    kind = {".csv": "UTF-8 或 GBK 编码的 CSV 文件", ".json": "UTF-8 编码的 JSON 文件"}.get(
+        Path(source).suffix.lower(), "UTF-8 编码的文件")
+    found = "这是 UTF-16（记事本里的“Unicode”）编码" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "无法识别文件编码"
+    raise InvalidFile(source, message=f"{source}：{found}，请另存为 {kind}")
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        reason = {PermissionError: "没有读取权限", IsADirectoryError: "这是一个文件夹，不是文件",
+                  FileNotFoundError: "文件不存在"}.get(type(exc), "无法读取该文件")
+        raise InvalidFile(path.name, message=f"{path.name}：{reason}") from None
 
 
 def read_rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
@@ -31,10 +43,7 @@ def read_rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
     fewer cells than the header (an unquoted comma, a quote left open) is rejected naming its row, never cut short
     or padded silently."""
     source = path.name
-    try:
-        header, rows = _xlsx_cells(path) if path.suffix.lower() == ".xlsx" else _csv_cells(path)
-    except OSError as exc:
-        raise InvalidFile(source, message=f"{source}：无法读取（{exc.strerror or exc}）") from None
+    header, rows = _xlsx_cells(path) if path.suffix.lower() == ".xlsx" else _csv_cells(path)
     keys = _header_keys(source, header, columns)
     problems: list[Problem] = []
     records = []
@@ -75,7 +84,7 @@ _CSV_ERRORS = {
 
 
 def _csv_cells(path: Path) -> tuple[list[str] | None, list[list[str]]]:
-    text = decode_text(path.read_bytes(), path.name)
+    text = decode_text(read_bytes(path), path.name)
     # strict: a quote left open is an error at the end of the file, not a cell that swallows the rows after it.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
@@ -94,6 +103,7 @@ def _csv_cells(path: Path) -> tuple[list[str] | None, list[list[str]]]:
 def _xlsx_cells(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     from openpyxl import load_workbook  # imported here: only XLSX users pay for it
 
+    read_bytes(path)  # says why a file cannot be read, where openpyxl would only fail
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file

@@ -106,14 +106,20 @@ def _xlsx(path, rows):
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("bad.json", '[{"id": "a-1", ', "JSON 格式错误"),
+        ("bad.json", '[{"id": "a-1", ', "JSON 格式错误（第 1 行第 16 列：字段名要用英文双引号括起来"),
+        ("comma.json", '[{"id": "a-1"} {"id": "a-2"}]', "JSON 格式错误（第 1 行第 16 列：缺少英文逗号）"),
+        ("utf16.json", json.dumps([ENTRY], ensure_ascii=False).encode("utf-16"),
+         "utf16.json：这是 UTF-16（记事本里的“Unicode”）编码，请另存为 UTF-8 编码的 JSON 文件"),
+        ("utf16.csv", "id,category,question,similar,keywords,answer\n".encode("utf-16"), "请另存为 UTF-8 或 GBK 编码的 CSV 文件"),
+        ("notentry.json", json.dumps([ENTRY, "t-002"], ensure_ascii=False), "第 2 条：应为一个条目（对象）"),
         ("missing.csv", "id,category,question,answer\na-1,测试,问?,答\n", "缺少列 similar, keywords"),
-        ("dup.json", json.dumps([ENTRY, ENTRY], ensure_ascii=False), "第 2 行，字段 id：“t-001” 重复"),
-        ("empty.json", json.dumps([{**ENTRY, "answer": "  "}], ensure_ascii=False), "第 1 行，字段 answer：不能为空"),
+        ("dup.json", json.dumps([ENTRY, ENTRY], ensure_ascii=False), "第 2 条（id t-001），字段 id：“t-001” 重复：与第 1 条（id t-001）相同"),
+        ("empty.json", json.dumps([{**ENTRY, "answer": "  "}], ensure_ascii=False), "第 1 条（id t-001），字段 answer：不能为空"),
         ("enc.csv", b"id,category,question,similar,keywords,answer\n\xff\xfe\xfa,\x81\n", "无法识别文件编码"),
         ("row.csv", "id,category,question,similar,keywords,answer\nok-1,测试,问?,,,答\nbad id!,测试,问?,,,答\n",
          "第 3 行，字段 id"),
         ("notlist.json", '{"id": "x"}', "顶层应为条目列表"),
+        ("bad.yaml", "- id: a-1\n  question: [问题\n", "bad.yaml：YAML 格式错误（第 3 行第 1 列附近）"),
         ("kb.txt", "whatever", "不支持的文件类型"),
     ],
 )
@@ -169,6 +175,15 @@ def _json_file(tmp_path, entries):
     path = tmp_path / "entries.json"
     path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def test_json_problems_name_the_entry_not_a_line(cli, tmp_path):
+    entries = [{**ENTRY, "id": f"sg-{i:03d}"} for i in range(1, 31)] + [{**ENTRY, "id": "sg-012x", "question": ""}]
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = cli("kb", "import", str(path))
+    assert result.code == 2 and "第 31 条（id sg-012x），字段 question：不能为空" in result.err, result.err
+    assert "行" not in result.err.splitlines()[1]
 
 
 def test_broken_xlsx_and_bad_row_in_xlsx(cli, tmp_path):

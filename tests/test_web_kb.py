@@ -272,7 +272,8 @@ async def test_import_shows_errors_and_writes_nothing(bot, console):
     bad = json.dumps([dict(row, question=""), row, row], ensure_ascii=False)
     await console.get("/console/kb/import")
     page = await console.post_file("/console/kb/import", "bad.json", bad)
-    assert page.status == 400 and "第 1 行，字段 question：不能为空" in page and "与第 2 行相同" in page
+    assert page.status == 400 and "第 1 条（id imp-001），字段 question：不能为空" in page
+    assert "第 3 条（id imp-001），字段 id：“imp-001” 重复：与第 2 条（id imp-001）相同" in page
     assert kb.entry_rows(bot.db) == before
     page = await console.post_file("/console/kb/import", "kb.txt", "x")
     assert page.status == 400 and "不支持的文件类型" in page
