@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -57,14 +58,27 @@ class InvalidFile(Exception):
         super().__init__("\n".join(lines))
 
 
-def split_items(value) -> list[str]:
-    """`similar` and `keywords` arrive as lists, or as text separated by new lines or '|'."""
+def not_text(value: object) -> str | None:
+    """What a value is when it cannot stand for text (None when it can): JSON's null, true, NaN, an object …
+    Numbers can: a spreadsheet or a JSON file may well give 12345 for "12345"."""
+    if isinstance(value, str):
+        return None
+    if value is None:
+        return "空值 null"
+    if isinstance(value, bool):
+        return f"真假值 {str(value).lower()}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "非数字 NaN" if math.isnan(value) else "无穷大 Infinity"
+    if isinstance(value, (int, float)):
+        return None
+    return {dict: "对象", list: "列表", tuple: "列表"}.get(type(value), "其他类型的值（请加引号写成文本）")
+
+
+def split_items(value: str | int | float | list | tuple | None) -> list[str]:
+    """`similar` and `keywords` arrive as lists, or as text separated by new lines or '|' (checked by not_text)."""
     if value is None:
         return []
-    if isinstance(value, (list, tuple)):
-        items = value
-    else:
-        items = re.split(r"[|\n\r]+", str(value))
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[|\n\r]+", str(value))
     return [str(item).strip() for item in items if str(item).strip()]
 
 
@@ -79,8 +93,8 @@ def entry_from_mapping(data: dict, row: int | str, problems: list[Problem]) -> F
     texts = {}
     for name in ("id", "category", "question", "answer"):
         value = data[name]
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            problems.append(Problem(row, name, "应为文本"))
+        if (kind := not_text(value)) is not None:
+            problems.append(Problem(row, name, f"应为文本，不能是{kind}"))
             continue
         text = str(value).strip()
         if not text:
@@ -93,8 +107,13 @@ def entry_from_mapping(data: dict, row: int | str, problems: list[Problem]) -> F
     lists = {}
     for name in ("similar", "keywords"):
         value = data[name]
-        if value is not None and not isinstance(value, (str, list, tuple, int, float)):
-            problems.append(Problem(row, name, "应为列表或以 | 分隔的文本"))
+        if isinstance(value, (list, tuple)):
+            wrong = [(n, kind) for n, item in enumerate(value, start=1) if (kind := not_text(item)) is not None]
+            if wrong:
+                problems += [Problem(row, name, f"第 {n} 项应为文本，不能是{kind}") for n, kind in wrong]
+                continue
+        elif value is not None and (kind := not_text(value)) is not None:
+            problems.append(Problem(row, name, f"应为文本列表或以 | 分隔的文本，不能是{kind}"))
             continue
         items = split_items(value)
         if any(len(item) > MAX_TEXT for item in items):

@@ -186,6 +186,24 @@ def test_json_problems_name_the_entry_not_a_line(cli, tmp_path):
     assert "行" not in result.err.splitlines()[1]
 
 
+def test_json_values_that_are_not_text_are_rejected_naming_entry_and_field(cli, tmp_path):
+    cli("kb", "import", str(_json_file(tmp_path, [ENTRY])))
+    count = faq_count(cli)
+    bad = {**ENTRY, "id": "t-009", "similar": [None, {"k": 1}], "keywords": [True], "answer": float("nan")}
+    path = tmp_path / "values.json"
+    path.write_text(json.dumps([ENTRY, bad], ensure_ascii=False), encoding="utf-8")  # NaN is written as JSON NaN
+    result = cli("kb", "import", str(path))
+    assert result.code == 2
+    for said in ("第 2 条（id t-009），字段 similar：第 1 项应为文本，不能是空值 null",
+                 "第 2 条（id t-009），字段 similar：第 2 项应为文本，不能是对象",
+                 "第 2 条（id t-009），字段 keywords：第 1 项应为文本，不能是真假值 true",
+                 "第 2 条（id t-009），字段 answer：应为文本，不能是非数字 NaN"):
+        assert said in result.err, result.err
+    assert faq_count(cli) == count  # nothing written
+    path.write_text(json.dumps([{**ENTRY, "keywords": True}], ensure_ascii=False), encoding="utf-8")
+    assert "字段 keywords：应为文本列表或以 | 分隔的文本，不能是真假值 true" in cli("kb", "import", str(path)).err
+
+
 def test_broken_xlsx_and_bad_row_in_xlsx(cli, tmp_path):
     garbage = tmp_path / "broken.xlsx"
     garbage.write_bytes(b"PK\x03\x04 not really a workbook")
