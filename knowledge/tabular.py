@@ -31,9 +31,13 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        reason = {PermissionError: "没有读取权限", IsADirectoryError: "这是一个文件夹，不是文件",
-                  FileNotFoundError: "文件不存在"}.get(type(exc), "无法读取该文件")
-        raise InvalidFile(path.name, message=f"{path.name}：{reason}") from None
+        raise unreadable(path, exc) from None
+
+
+def unreadable(path: Path, exc: OSError) -> InvalidFile:
+    reason = {PermissionError: "没有读取权限", IsADirectoryError: "这是一个文件夹，不是文件",
+              FileNotFoundError: "文件不存在"}.get(type(exc), "无法读取该文件")
+    return InvalidFile(path.name, message=f"{path.name}：{reason}")
 
 
 def read_rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
@@ -48,16 +52,15 @@ def read_rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
     problems: list[Problem] = []
     records = []
     for number, cells in enumerate(rows, start=2):
-        if len(cells) < len(keys) and any(cells):
-            missing = [k for k in keys[len(cells):] if k]
-            problems.append(Problem(number, missing[0] if missing else "",
-                                    f"这一行只有 {len(cells)} 个单元格，表头有 {len(keys)} 列"))
+        missing = [k for k in keys[len(cells):] if k]
+        if missing and any(cells):  # a blank line is a blank row, not a short one
+            problems.append(Problem(number, missing[0], f"这一行只有 {len(cells)} 个单元格，表头有 {len(keys)} 列"))
         for column, cell in enumerate(cells, start=1):
             if cell and (column > len(keys) or not keys[column - 1]):
                 problems.append(Problem(number, "", f"第 {column} 列没有表头，其中的内容“{cell[:20]}”无处可放"
                                                     "（文本里有英文逗号时，整个单元格要用英文双引号括起来）"))
                 break
-        records.append({key: cell for key, cell in zip(keys, cells) if key} | {k: "" for k in keys[len(cells):] if k})
+        records.append({key: cell for key, cell in zip(keys, cells) if key} | dict.fromkeys(missing, ""))
     if problems:
         raise InvalidFile(source, problems)
     return records
@@ -103,9 +106,10 @@ def _csv_cells(path: Path) -> tuple[list[str] | None, list[list[str]]]:
 def _xlsx_cells(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     from openpyxl import load_workbook  # imported here: only XLSX users pay for it
 
-    read_bytes(path)  # says why a file cannot be read, where openpyxl would only fail
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
     except Exception:  # openpyxl raises many kinds for a damaged file
         raise InvalidFile(path.name, message=f"{path.name}：不是有效的 Excel (.xlsx) 文件") from None
     try:
@@ -138,6 +142,9 @@ def write_rows(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")  # what Excel reads as the start of a formula
+
+
 def append_text_row(sheet, values: list) -> None:
     """Append a row to an openpyxl sheet with every text stored as text, exactly as given: openpyxl would make
     "=HYPERLINK(…)" or "=== 办理指南 ===" a live formula, and Excel re-reads + - @ at the start of a cell edited
@@ -149,5 +156,3 @@ def append_text_row(sheet, values: list) -> None:
             if cell.value[:1] in FORMULA_STARTS:
                 cell.quotePrefix = True
 
-
-FORMULA_STARTS = ("=", "+", "-", "@")
