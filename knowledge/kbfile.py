@@ -23,6 +23,8 @@ FORMATS = (".json", ".csv", ".xlsx", ".yaml", ".yml")
 
 @dataclass(frozen=True, slots=True)
 class KbFile:
+    """What a knowledge-base file holds: its entries, and the states the file gives some of them."""
+
     entries: list[FaqEntry]
     enabled: dict[str, bool]  # only the entries whose row or object says whether they are enabled
 
