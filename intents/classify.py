@@ -247,10 +247,11 @@ class Understanding:
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
         decision = self._read(text, mentioned, allow)
-        if decision.intent != "none" or not decision.candidates:
-            return decision
         # "网格员能帮老人代办事情不？我崽在外地回不来": one sentence asks, the others tell of the family around it and
-        # only blur the words. When the whole says nothing sure, the asking sentence is read alone.
+        # only blur the words. When the whole says nothing sure, the asking sentence is read alone; not when the
+        # whole names a problem ("停水停到什么时候？一滴水都没有"): that is a report the bot could not place.
+        if decision.intent != "none" or not decision.candidates or (decision.complaint and decision.complaint.problems):
+            return decision
         sentences = [s for s in _SENTENCE.findall(decision.text) if _HAS_WORD.search(s)]
         asking = [s for s in sentences if _asks(s, mentioned)] if len(sentences) > 1 else []
         if len(asking) == 1 and (alone := self._read(asking[0], mentioned, allow)).intent == "faq":

@@ -1414,3 +1414,11 @@ def test_more_ways_to_ask_when_how_much_how_many_and_which(understanding, text):
 def test_charged_twice_not_a_penny_seen_left_out_and_not_even_a_bulb_are_reports(understanding, text, category):
     decision = understanding.classify(text)
     assert (decision.intent, decision.category) == ("complaint", category)
+
+
+def test_a_problem_told_around_a_question_keeps_the_question_from_being_read_alone():
+    repair = FaqEntry("r-1", "三供一业", "三供一业移交后水电出现故障找谁报修？", ("停水找谁报修",), ("报修",),
+                      "拨打供水、供电公司服务热线。")
+    bot = Understanding([repair, *KB], lexicon=LEXICON)
+    assert bot.classify("停水停到什么时候？").faq == repair  # the question alone is answered …
+    assert bot.classify("停水停到什么时候？我们一家老小等着做饭").faq is None  # … told as a report, not from half of it
