@@ -229,6 +229,18 @@ async def test_group_and_private_messages_in_array_and_string_form(make_rig):
     assert private == Incoming("qq", f"{SELF}:12", None, "12345678", "你好～", "小不点", False, ())
 
 
+async def test_null_or_absent_segment_text_is_empty_not_none(make_rig):
+    rig = await make_rig()
+    onebot = await rig.connect()
+    await onebot.group_message([{"type": "text", "data": {"text": None}}, {"type": "text", "data": {"text": "路灯坏了"}},
+                                {"type": "text", "data": {}}, {"type": "at", "data": {"qq": None}}], group_id=20002000)
+    await onebot.group_message([{"type": "text", "data": {"text": None}},
+                                {"type": "image", "data": {"file": "a.jpg"}}], group_id=20002000)
+    await until(lambda: len(rig.received) == 2)
+    assert [m.text for m in rig.received] == ["路灯坏了", ""]
+    assert rig.received[1].attachments == ("a.jpg",) and not rig.received[0].mentions_bot
+
+
 def test_cq_string_text_is_unescaped_once():
     assert parse_cq("[CQ:at,qq=10001000] &#91;CQ:at,qq=all&#93; a&amp;b &amp;#91;") == [
         {"type": "at", "data": {"qq": "10001000"}},

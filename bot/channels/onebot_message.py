@@ -73,15 +73,21 @@ def text_segment(text: str) -> Segment:
     return {"type": "text", "data": {"text": text}}
 
 
+def field_text(data: dict[str, Any], key: str) -> str:
+    """A segment's data value as text; absent or null is empty (str(None) would be the text "None")."""
+    value = data.get(key)
+    return "" if value is None else str(value)
+
+
 def plain_text(segments: list[Segment]) -> str:
     """Only what the resident typed: text segments joined; at, reply, image and the rest left out."""
-    return "".join(str(s["data"].get("text", "")) for s in segments if s["type"] == "text").strip()
+    return "".join(field_text(s["data"], "text") for s in segments if s["type"] == "text").strip()
 
 
 def mentions(segments: list[Segment], self_id: str, ours: Container[str] = ()) -> bool:
     """@-mentions the bot, or quotes one of the bot's own messages (a reply to the bot is addressed to it)."""
-    return any((s["type"] == "at" and str(s["data"].get("qq", "")).strip() == self_id)
-               or (s["type"] == "reply" and str(s["data"].get("id", "")).strip() in ours) for s in segments)
+    return any((s["type"] == "at" and field_text(s["data"], "qq").strip() == self_id)
+               or (s["type"] == "reply" and field_text(s["data"], "id").strip() in ours) for s in segments)
 
 
 def attachments(segments: list[Segment]) -> tuple[str, ...]:
