@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from sqlite_utils import Database
 
 KEYS = ("street", "community", "grid", "category")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class StatsError(ValueError):
     pass
+
+
+def _day(value: str, flag: str) -> str:
+    """A first or last day as given: a real calendar date written YYYY-MM-DD, or a StatsError naming the format."""
+    try:
+        if _DAY.fullmatch(value.strip()):
+            return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
+    raise StatsError(f"{flag} 的日期应写成 YYYY-MM-DD（例如 2026-11-01），“{value}” 不是有效日期")
 
 
 def _rates(rows: list[dict]) -> dict:
@@ -38,12 +52,12 @@ class Stats:
         if by is not None and by not in KEYS:
             raise StatsError(f"--by 只能是 {' / '.join(KEYS)}，不能是 {by}")
         clauses, params = [], []
-        if start:
+        if start is not None:
             clauses.append("created_at >= ?")
-            params.append(start)
-        if end:
+            params.append(_day(start, "--from"))
+        if end is not None:
             clauses.append("created_at < ?")
-            params.append(end)
+            params.append(_day(end, "--to"))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = list(self.db.query(f"SELECT * FROM cases {where}", params))
         if by is None:

@@ -247,6 +247,15 @@ def test_cases_and_stats_commands(cli, tmp_path):
     assert missing.code == 1 and "没有编号" in missing.err
 
 
+def test_stats_refuses_a_date_that_is_not_yyyy_mm_dd(cli):
+    for flag, value in (("--from", "2026-13-01"), ("--from", "yesterday"), ("--to", "2026-02-30"),
+                        ("--to", "20261201"), ("--from", "")):
+        result = cli("stats", flag, value)
+        assert result.code != 0 and result.out == ""
+        assert f"{flag} 的日期应写成 YYYY-MM-DD" in result.err and "Traceback" not in result.err
+    assert cli("stats", "--from", "2026-11-01", "--to", "2026-12-01", "--json").json_lines()[0]["cases"] == 0
+
+
 def test_a_new_question_instead_of_a_place_files_the_report_and_is_answered(chat):
     chat.say("楼下垃圾堆了好几天没人清，臭得要命", mention=True)
     sent = chat.say("对了，物业费的收费标准是怎么定的？", mention=True)
