@@ -549,6 +549,29 @@ async def test_http_post_events_need_a_valid_signature(make_rig):
     assert rig.channel.health()["accounts"][SELF]["transport"] == "http"
 
 
+async def test_an_account_that_can_receive_but_not_reply_is_degraded_in_healthz(bot, make_rig):
+    group, _ = qq_group_with_worker(bot)
+    rig = await make_rig(bot, onebot_secret="secret")
+    body = json.dumps({"time": 1, "self_id": int(SELF), "post_type": "message", "message_type": "group",
+                       "message_id": 8, "group_id": int(group), "user_id": RESIDENT,
+                       "message": f"[CQ:at,qq={SELF}] 物业费的收费标准是怎么定的？"}, ensure_ascii=False).encode()
+    signature = "sha1=" + hmac.new(b"secret", body, hashlib.sha1).hexdigest()
+    async with rig.http.post(rig.base + HTTP_PATH, data=body,
+                             headers={"X-Self-ID": SELF, "X-Signature": signature}) as resp:
+        assert resp.status == 204
+    await until(handled(bot))
+    # No socket and no BOT_ONEBOT_API_URL: events arrive, replies cannot leave.
+    health = await rig.healthz()
+    assert health["state"] == "degraded"
+    assert health["accounts"][SELF]["state"] == "degraded" and health["accounts"][SELF]["can_send"] is False
+    assert await bot.deliver() == 0 and "no QQ account" in outbox(bot)["last_error"]
+    # Once an account is connected by WebSocket, the channel can reply again.
+    await rig.connect("10002000")
+    await until(lambda: "10002000" in rig.channel.health()["accounts"])
+    health = await rig.healthz()
+    assert health["state"] == "up" and health["accounts"]["10002000"]["can_send"] is True
+
+
 async def test_http_api_only_setup_sends_by_post(make_rig):
     seen: list[tuple[str, str, dict]] = []
     answers = [{"status": "ok", "retcode": 0, "data": {"message_id": 1}},

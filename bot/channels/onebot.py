@@ -115,13 +115,21 @@ class OneBotChannel:
     def health(self) -> dict[str, Any]:
         now = time.monotonic()
         accounts = {
-            sid: {"state": a.state(now), "transport": "ws" if a.ws is not None else "http",
+            sid: {"state": self._account_state(a, now), "transport": "ws" if a.ws is not None else "http",
+                  "can_send": a.connected or bool(self.settings.onebot_api_url),
                   "last_event_at": self._iso(a.last_event_at), "online": a.online}
             for sid, a in self._accounts.items()
         }
-        up = any(a["state"] == "up" for a in accounts.values())
-        return {"state": "up" if up else "waiting", "accounts": accounts,
-                "http_api": bool(self.settings.onebot_api_url)}
+        states = {a["state"] for a in accounts.values()}
+        state = "up" if "up" in states else "degraded" if "degraded" in states else "waiting"
+        return {"state": state, "accounts": accounts, "http_api": bool(self.settings.onebot_api_url)}
+
+    def _account_state(self, account: Account, now: float) -> str:
+        state = account.state(now)
+        # Events POSTed over HTTP prove the account receives; with no socket and no HTTP API it cannot reply.
+        if state == "up" and not account.connected and not self.settings.onebot_api_url:
+            return "degraded"
+        return state
 
     # -- who may connect -----------------------------------------------------------------------------------------
     def _authorize(self, request: web.Request) -> web.Response | None:
