@@ -62,6 +62,25 @@ def test_phone_and_id_numbers_are_not_echoed_into_the_group(chat):
     assert "13812345678" not in stored
 
 
+def test_numbers_written_with_spaces_dashes_prefixes_or_full_width_digits_are_masked_too(chat):
+    chat.say("2栋门口的路灯坏了好几天一直不亮", mention=True)
+    case = next(iter(chat.bot.db.query("SELECT * FROM cases")))
+    worker = next(iter(chat.bot.db.query(
+        "SELECT * FROM people WHERE kind = 'worker' AND grid = ? AND channel = 'qq'", [case["grid"]])))
+    numbers = ["138 1234 5678", "138-1234-5678", "+8613812345678", "１３８１２３４５６７８", "430203 19900101 1234",
+               "430203900101123", "0731-2288 1234"]
+    note = f"已更换灯泡，联系电话 {'、'.join(numbers)}"
+    told = chat.say(f"办结 {case['id']} {note}", group=None, user=worker["user_id"], name=worker["name"])
+    progress = chat.say("我的进度")
+    group_texts = [plain(s.text) for s in chat.channel.sent if s.kind == "group" and "已更换灯泡" in s.text]
+    assert len(group_texts) == 2 and any("我的进度" not in t for t in group_texts) and progress
+    for text in group_texts:
+        assert not any(number in text for number in numbers), text
+        assert "138 **** 5678" in text and "138-****-5678" in text and "430203 ******** 1234" in text
+        assert case["id"] in text  # case numbers and dates are not numbers to hide
+    assert told and not [s for s in told if s.kind == "group" and "****" not in s.text]
+
+
 def test_bad_input_is_handled_without_error(chat):
     for text in ("", "   \n\t ", "😀😀😀", "\x00\x07\x1b[31m", "啊" * 100_000, "[CQ:at,qq=all] 开会"):
         chat.say(text)

@@ -205,3 +205,15 @@ def _sheet(body: bytes) -> list[tuple]:
     from openpyxl import load_workbook
 
     return list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+
+
+async def test_a_resolve_note_from_the_console_never_shows_phone_or_id_numbers_to_the_group(bot):
+    case_id = file_case(bot, JINPENLING_1, "七栋门口路灯不亮", category="public_facility")
+    client = await as_user(bot, "jinpenling")
+    try:
+        note = "已更换灯泡，有问题请打 １３８１２３４５６７８ 或 +86 139-1234-5678，登记身份证 430203 19900101 1234"
+        assert "已办结" in await client.post(f"/console/cases/{case_id}/resolve", {"note": note})
+    finally:
+        await client.close()
+    told = bot.db.execute("SELECT text FROM outbox WHERE kind = 'group' AND text LIKE ?", [f"%{case_id}%"]).fetchone()[0]
+    assert "１３８****５６７８" in told and "+86 139-****-5678" in told and "430203 ******** 1234" in told
