@@ -407,6 +407,31 @@ async def test_resident_question_is_answered_with_send_group_msg(bot, make_rig):
     assert outbox(bot)["state"] == "sent"
 
 
+async def test_a_message_seen_through_two_accounts_in_one_group_is_handled_once(bot, make_rig):
+    group, _ = qq_group_with_worker(bot)
+    rig = await make_rig(bot)
+    first, second = await rig.connect("10001"), await rig.connect("10002")
+    # The resident @-s the second account; the first account happens to report the message first.
+    report = [{"type": "at", "data": {"qq": "10002"}}, {"type": "text", "data": {"text": "楼下垃圾堆了好几天没人清，臭得要命"}}]
+    for onebot, base in ((first, 100), (second, 9100)):
+        await onebot.group_message(report, group_id=int(group), message_id=base + 1)
+    for onebot, base in ((first, 100), (second, 9100)):
+        await onebot.group_message("6栋2单元门口", group_id=int(group), message_id=base + 2)
+    # Said twice by the resident, seen twice by each account: heard twice.
+    for n in (3, 4):
+        for onebot, base in ((first, 100), (second, 9100)):
+            await onebot.group_message("谢谢", group_id=int(group), message_id=base + n)
+    for onebot, who in ((first, 555), (second, 666)):  # each link is in order: after these, all of the above is in
+        await onebot.group_message("好的", group_id=int(group), user_id=who, message_id=who)
+    await until(lambda: bot.db.execute("SELECT count(*) FROM inbox WHERE state = 'handled' AND text = '好的'").fetchone()[0] == 2)
+    texts = [r[0] for r in bot.db.execute("SELECT text FROM inbox WHERE user_id = ? ORDER BY id", [str(RESIDENT)])]
+    assert texts == [report[1]["data"]["text"], "6栋2单元门口", "谢谢", "谢谢"]
+    assert bot.db.execute("SELECT mentions_bot FROM inbox ORDER BY id LIMIT 1").fetchone()[0] == 1
+    asked = bot.db.execute("SELECT count(*) FROM outbox WHERE kind = 'group' AND text LIKE '%具体在哪里%'").fetchone()[0]
+    cases = list(bot.db.query("SELECT location FROM cases"))
+    assert asked == 1 and cases == [{"location": "6栋2单元"}]
+
+
 async def test_quoting_the_bots_answer_addresses_the_bot(bot, make_rig):
     group, _ = qq_group_with_worker(bot)
     rig = await make_rig(bot)

@@ -24,6 +24,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.base import ChannelError, OnMessage
+from bot.channels.onebot_copies import Copies
 from bot.channels.onebot_message import BadEvent, our_message_id, reply_segments, text_segment, to_incoming
 from bot.config import Settings
 from bot.messages import Incoming, Outgoing
@@ -86,6 +87,7 @@ class OneBotChannel:
         self._warned: set[str] = set()
         self._tz = ZoneInfo(settings.timezone)
         self._sent_ids: OrderedDict[str, None] = OrderedDict()
+        self._copies = Copies()  # a group message seen by several of our accounts is handled once
         # Set by the bot: called when an account (re)connects, so messages waiting out a retry delay go now.
         self.on_link_up: Callable[[tuple[str, ...]], None] | None = None
 
@@ -258,11 +260,15 @@ class OneBotChannel:
 
     def _on_message(self, account: Account, event: dict) -> None:
         try:
-            msg = to_incoming(event, account.self_id, self._sent_ids)
+            msg = to_incoming(event, account.self_id, self._sent_ids, self._accounts.keys())
         except BadEvent as exc:
             log.warning("QQ %s: skipped a malformed message event: %s", account.self_id, exc)
             return
         if msg is None:
+            return
+        if self._copies.is_copy(account.self_id, msg):
+            log.info("QQ %s: message %s already came in through another account; skipped", account.self_id,
+                     msg.message_id)
             return
         if msg.group_id:
             self._group_account[msg.group_id] = account.self_id

@@ -84,9 +84,10 @@ def plain_text(segments: list[Segment]) -> str:
     return "".join(field_text(s["data"], "text") for s in segments if s["type"] == "text").strip()
 
 
-def mentions(segments: list[Segment], self_id: str, ours: Container[str] = ()) -> bool:
-    """@-mentions the bot, or quotes one of the bot's own messages (a reply to the bot is addressed to it)."""
-    return any((s["type"] == "at" and field_text(s["data"], "qq").strip() == self_id)
+def mentions(segments: list[Segment], bot_ids: Container[str], ours: Container[str] = ()) -> bool:
+    """@-mentions the bot (any of its accounts), or quotes one of the bot's own messages (a reply to the bot is
+    addressed to it)."""
+    return any((s["type"] == "at" and field_text(s["data"], "qq").strip() in bot_ids)
                or (s["type"] == "reply" and field_text(s["data"], "id").strip() in ours) for s in segments)
 
 
@@ -109,16 +110,18 @@ def number_id(value: object, name: str) -> str:
     raise BadEvent(f"{name} must be a number, got {value!r}"[:120])
 
 
-def to_incoming(event: dict, self_id: str, ours: Container[str] = ()) -> Incoming | None:
-    """A `post_type: message` event as our Incoming; None for what the bot must not handle (its own messages …)."""
+def to_incoming(event: dict, self_id: str, ours: Container[str] = (), others: Container[str] = ()) -> Incoming | None:
+    """A `post_type: message` event as our Incoming; None for what the bot must not handle (its own messages …).
+
+    `others`: the bot's other QQ accounts; a message from one is the bot's, and @-ing one is @-ing the bot."""
     kind = event.get("message_type")
     if kind not in ("group", "private"):
         if kind is None:
             raise BadEvent("message event without message_type")
         return None  # guild, channel and other extensions
     user_id = number_id(event.get("user_id"), "user_id")
-    if user_id == self_id:
-        return None  # our own message echoed back (reportSelfMessage)
+    if user_id == self_id or user_id in others:
+        return None  # our own message echoed back (reportSelfMessage), or one of our other accounts speaking
     message_id = number_id(event.get("message_id"), "message_id")
     group_id = number_id(event.get("group_id"), "group_id") if kind == "group" else None
     if "message" not in event:
@@ -128,7 +131,7 @@ def to_incoming(event: dict, self_id: str, ours: Container[str] = ()) -> Incomin
     name = next((n for n in (sender.get("card"), sender.get("nickname")) if isinstance(n, str) and n.strip()), "")
     return Incoming(
         channel="qq", message_id=f"{self_id}:{message_id}", group_id=group_id, user_id=user_id,
-        text=plain_text(segments), user_name=name.strip(), mentions_bot=mentions(segments, self_id, ours),
+        text=plain_text(segments), user_name=name.strip(), mentions_bot=mentions(segments, {self_id, *others}, ours),
         attachments=attachments(segments),
     )
 
