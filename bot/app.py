@@ -157,11 +157,17 @@ class Bot:
     async def _send(self, item: Outgoing) -> None:
         await self.channels[item.channel].send(item)
 
+    def _sender_of(self, item: Outgoing) -> str | None:
+        """The account a channel of several accounts (QQ) will send this item from; None when it has only one."""
+        sender_of = getattr(self.channels[item.channel], "sender_of", None)
+        return sender_of(item) if sender_of is not None else None
+
     async def deliver(self) -> int:
         """Send every outbox item that is due on a connected channel."""
         s = self.settings
         return await outbox.deliver_due(self.db, self.clock, self._send, set(self.channels),
-                                        s.outbox_retry_seconds, s.outbox_max_delay_seconds, self.governor)
+                                        s.outbox_retry_seconds, s.outbox_max_delay_seconds, self.governor,
+                                        self._sender_of)
 
     def tick(self) -> int:
         """Time-driven work: overdue "where exactly?" questions, reminders, escalations, digests."""

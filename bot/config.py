@@ -49,7 +49,9 @@ class Settings:
     merge_window_hours: float = _setting(72.0, "the same problem reported again in the grid within this window joins the open case")
     group_min_interval_seconds: float = _setting(3.0, "at most one bot message per this many seconds in one group")
     account_messages_per_minute: int = _setting(20, "at most this many messages a minute from one bot account")
-    resident_replies_per_10min: int = _setting(5, "at most this many replies to one resident in 10 minutes")
+    resident_replies_per_10min: int = _setting(
+        5, "at most this many replies to one resident in 10 minutes in a group, and as many in private "
+           "(grid workers and community contacts working cases are exempt in private)")
     group_replies_per_10min: int = _setting(30, "at most this many replies in one group in 10 minutes")
     repeat_answer_minutes: float = _setting(
         10.0, "the same FAQ answered in the same group this recently is pointed to, not pasted again")

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.manners import SIGNATURE, is_ours
 from bot.messages import Incoming
 from bot.numbers import whole_number
-from bot.registry import GroupInfo, Person, find_group, note_unknown_group, responders
+from bot.registry import GroupInfo, Person, actor_rows, find_group, note_unknown_group, responders
 from intents.classify import Decision, Understanding
 from intents.location import find_location
 
@@ -300,6 +300,15 @@ class Dispatcher:
     def _over_budget(self, msg: Incoming) -> bool:
         """Per-resident and per-group reply budgets over the last 10 minutes: one person cannot make us flood."""
         since = self.clock.iso(self.clock.now() - timedelta(minutes=10))
+        if not msg.group_id:
+            # In private too: replies there spend the same account's sending budget as everyone's group replies.
+            # Grid workers and community contacts work their cases in private, so theirs are not counted.
+            if actor_rows(self.db, msg.channel, msg.user_id):
+                return False
+            to_person = self.db.execute(
+                "SELECT count(*) FROM outbox WHERE kind = 'private' AND channel = ? AND target = ? AND created_at >= ? "
+                "AND reply_to IS NOT NULL", [msg.channel, msg.user_id, since]).fetchone()[0]
+            return to_person >= self.settings.resident_replies_per_10min
         to_group, to_resident = self.db.execute(
             "SELECT count(*), sum(mention_user_id = ?) FROM outbox WHERE kind = 'group' AND target = ? "
             "AND created_at >= ? AND reply_to IS NOT NULL", [msg.user_id, msg.group_id, since]).fetchone()
@@ -331,8 +340,8 @@ class Dispatcher:
     def _reply(self, msg: Incoming, text: str, purpose: str = "answer") -> int | None:
         """One reply per message and purpose: a repeat of the same message queues nothing twice."""
         kind = "group" if msg.group_id else "private"
-        if kind == "group" and self._over_budget(msg):
-            log.info("reply to %s in %s held back: reply budget used up", msg.user_id, msg.group_id)
+        if self._over_budget(msg):
+            log.info("reply to %s in %s held back: reply budget used up", msg.user_id, msg.group_id or "private")
             return None
         return outbox.enqueue(
             self.db, self.clock, kind=kind, channel=msg.channel, target=msg.group_id or msg.user_id, text=text,

@@ -46,19 +46,23 @@ def split_long(text: str, limit: int) -> list[str]:
 
 
 class Governor:
-    """Outbound pacing: one message per `group_interval` seconds to a group, `per_minute` per account."""
+    """Outbound pacing: one message per `group_interval` seconds to a group, `per_minute` per sending account.
+
+    The platforms count what each account sends, so the budget is the account's: a channel with several accounts
+    (QQ) names the one that will send; a channel of one account (or one that cannot tell) is counted as one.
+    """
 
     def __init__(self, group_interval: float, per_minute: int, now: Callable[[], float] = time.monotonic):
         self.group_interval = group_interval
         self.per_minute = per_minute
         self.now = now
         self._last_to_group: dict[tuple[str, str], float] = {}
-        self._account: dict[str, deque[float]] = defaultdict(deque)
+        self._account: dict[tuple[str, str | None], deque[float]] = defaultdict(deque)
 
-    def wait(self, channel: str, kind: str, target: str) -> float:
-        """Seconds until a message to this target may go; 0 when it may go now."""
+    def wait(self, channel: str, kind: str, target: str, account: str | None = None) -> float:
+        """Seconds until a message to this target may go (from `account`); 0 when it may go now."""
         now = self.now()
-        sent = self._account[channel]
+        sent = self._account[(channel, account)]
         while sent and now - sent[0] >= 60:
             sent.popleft()
         waits = [0.0]
@@ -68,8 +72,8 @@ class Governor:
             waits.append(self.group_interval - (now - last))
         return max(waits)
 
-    def sent(self, channel: str, kind: str, target: str) -> None:
+    def sent(self, channel: str, kind: str, target: str, account: str | None = None) -> None:
         now = self.now()
-        self._account[channel].append(now)
+        self._account[(channel, account)].append(now)
         if kind == "group":
             self._last_to_group[(channel, target)] = now

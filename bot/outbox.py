@@ -94,6 +94,7 @@ def backlog(db: Database, channels: set[str] | None = None) -> int:
 async def deliver_due(
     db: Database, clock: Clock, send: Callable[[Outgoing], Awaitable[None]], channels: set[str],
     first_delay: float = 5.0, max_delay: float = 600.0, governor: Governor | None = None,
+    sender_of: Callable[[Outgoing], str | None] = lambda item: None,
 ) -> int:
     """Send what is due on the given channels, as fast as the governor allows; returns how many were delivered.
 
@@ -107,9 +108,10 @@ async def deliver_due(
         sent = 0
         for item in items:
             if governor is not None:
-                if governor.wait(item.channel, item.kind, item.target) > 0:
+                account = sender_of(item)  # the pace is each sending account's own
+                if governor.wait(item.channel, item.kind, item.target, account) > 0:
                     break  # not a failure: it goes in a later round
-                governor.sent(item.channel, item.kind, item.target)  # reserved before the await: no over-sending
+                governor.sent(item.channel, item.kind, item.target, account)  # reserved before the await: no over-sending
             try:
                 await send(item)
             except Exception as exc:  # a channel error of any kind: keep the item and retry later

@@ -127,3 +127,21 @@ def test_a_thousand_messages_in_a_minute_make_no_storm(polite, clock):
     to_group = [s for s in polite.channel.sent if s.kind == "group" and s.target == polite.group]
     assert len(to_group) <= bot.settings.group_replies_per_10min
     assert any(s.target == other_group for s in polite.channel.sent)  # the other group is answered
+
+
+def test_one_persons_private_messages_cannot_hold_up_the_groups_replies(polite, clock):
+    bot = polite.bot
+    for n in range(40):
+        bot.handle(polite.message(f"物业费怎么收{n}", group=None, user="31001", name="刷私信"))
+    polite.bot.handle(polite.message(QUESTION, mention=True, user="31002", name="正常居民"))
+    asyncio.run(bot.deliver())  # one delivery round, no time passing
+    to_spammer = [s for s in polite.channel.sent if s.kind == "private" and s.target == "31001"]
+    assert 1 <= len(to_spammer) <= bot.settings.resident_replies_per_10min
+    assert any(s.kind == "group" and s.mention_user_id == "31002" for s in polite.channel.sent)
+    # A grid worker works cases by private message: their replies are not rationed.
+    worker = next(iter(bot.db.query("SELECT * FROM people WHERE kind = 'worker' AND channel = 'qq' LIMIT 1")))
+    replies = []
+    for _ in range(8):
+        clock.advance(seconds=5)
+        replies += polite.say("我的事项", group=None, user=worker["user_id"], name=worker["name"])
+    assert len(replies) == 8

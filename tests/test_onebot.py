@@ -432,6 +432,36 @@ async def test_a_message_seen_through_two_accounts_in_one_group_is_handled_once(
     assert asked == 1 and cases == [{"location": "6栋2单元"}]
 
 
+async def test_the_per_minute_limit_is_each_accounts_own(settings, clock, make_rig):
+    bot = Bot(dataclasses.replace(settings, account_messages_per_minute=3), clock=clock)
+    answering: list[asyncio.Task] = []
+    try:
+        group, _ = qq_group_with_worker(bot)
+        rig = await make_rig(bot)
+        busy, other = await rig.connect("10001"), await rig.connect("10002")
+        calls: list[tuple[str, str]] = []
+
+        async def answer_all(onebot: FakeOneBot) -> None:
+            while True:
+                call = await onebot.next_call(timeout=30)
+                calls.append((onebot.self_id, call["action"]))
+                await onebot.answer(call)
+
+        answering += [asyncio.create_task(answer_all(link)) for link in (busy, other)]
+        for n in range(3):  # three residents ask the first account in private: its three messages this minute
+            await busy.event(post_type="message", message_type="private", sub_type="friend", message_id=70 + n,
+                             user_id=40004000 + n, message="物业费的收费标准是怎么定的？", sender={"nickname": f"居民{n}"})
+        await other.group_message("[CQ:at,qq=10002] 房子被征收了，补偿标准是怎么定的？", group_id=group, message_id=80)
+        await until(handled(bot, 4))
+        assert await bot.deliver() == 4  # the group's answer goes out through the second account at once
+        assert sorted(calls) == [("10001", "send_private_msg")] * 3 + [("10002", "send_group_msg")]
+    finally:
+        for task in answering:
+            task.cancel()
+        await asyncio.gather(*answering, return_exceptions=True)
+        bot.close()
+
+
 async def test_quoting_the_bots_answer_addresses_the_bot(bot, make_rig):
     group, _ = qq_group_with_worker(bot)
     rig = await make_rig(bot)

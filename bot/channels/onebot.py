@@ -309,12 +309,12 @@ class OneBotChannel:
             raise ChannelError(f"QQ {item.kind} target must be a number, got {item.target!r}")
         if item.kind == "group":
             ours = our_message_id(item.reply_to)
-            account, speaker = self._route(self._group_account.get(target) or (ours[0] if ours else None))
+            account, speaker = self._route(self._preferred(item))
             reply_id = ours[1] if ours and ours[0] == speaker else None  # a message id is only valid for its account
             message = reply_segments(item.text, reply_id=reply_id, mention=item.mention_user_id)
             action, params = "send_group_msg", {"group_id": number, "message": message}
         elif item.kind == "private":
-            account, speaker = self._route(self._user_account.get(target))
+            account, speaker = self._route(self._preferred(item))
             action, params = "send_private_msg", {"user_id": number, "message": [text_segment(item.text)]}
         else:
             raise ChannelError(f"the QQ channel cannot send {item.kind!r} messages")
@@ -323,6 +323,21 @@ class OneBotChannel:
             self._remember_sent(str(data["message_id"]))
         log.info("QQ %s: outbox %s sent to %s %s (message %s)", speaker or "api", item.id, item.kind, target,
                  data.get("message_id") if isinstance(data, dict) else None)
+
+    def _preferred(self, item: Outgoing) -> str | None:
+        """The account that last saw this group or person (or received the message being answered)."""
+        target = item.target.strip()
+        if item.kind == "private":
+            return self._user_account.get(target)
+        ours = our_message_id(item.reply_to)
+        return self._group_account.get(target) or (ours[0] if ours else None)
+
+    def sender_of(self, item: Outgoing) -> str | None:
+        """The account `send` would speak as now: the outbox paces each account on its own."""
+        try:
+            return self._route(self._preferred(item))[1]
+        except ChannelError:
+            return None
 
     def _remember_sent(self, message_id: str) -> None:
         """The bot's recent group messages: a resident quoting one of them is talking to the bot."""
