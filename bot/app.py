@@ -9,6 +9,8 @@ import threading
 import time
 from collections import deque
 
+import sqlite_utils
+
 from bot import kb, outbox
 from bot.channels.base import Channel
 from bot.clock import Clock
@@ -46,10 +48,13 @@ def seed_defaults(db, clock: Clock) -> None:
 
 
 class Bot:
-    def __init__(self, settings: Settings, clock: Clock | None = None, seed: bool = True):
+    def __init__(self, settings: Settings, clock: Clock | None = None, seed: bool = True,
+                 db: sqlite_utils.Database | None = None):
         self.settings = settings
         self.clock = clock or Clock(settings.timezone)
-        self.db = open_db(settings.db_path if settings.db != ":memory:" else ":memory:", settings.db_busy_timeout)
+        # `db`: an already open database (the terminal chat's private copy) instead of the one the settings name.
+        self.db = db if db is not None else open_db(settings.db_path if settings.db != ":memory:" else ":memory:",
+                                                    settings.db_busy_timeout)
         if seed:
             seed_defaults(self.db, self.clock)
         self._kb_revision = kb.revision(self.db)

@@ -154,10 +154,15 @@ def cmd_eval(args) -> int:
 
 
 def cmd_chat(args) -> int:
+    from bot.app import Bot
     from bot.channels.terminal import TerminalChannel
     from bot.registry import groups_json
+    from bot.sandbox import sandbox_copy
 
-    bot = _bot(args)
+    settings = _settings(args)
+    # A private copy: the terminal stands in for QQ and WeChat, so on the real database it would take over the
+    # running bot's deliveries and leave its own replies for `serve` to send into a real group.
+    bot = Bot(settings, db=sandbox_copy(settings.db_path))
     groups = groups_json(bot.db)
     group = next((g for g in groups if args.group in (None, g["group_id"], g["name"])), None)
     if group is None:
@@ -166,6 +171,8 @@ def cmd_chat(args) -> int:
     names = {(p["channel"], p["user_id"]): p["name"] for g in groups for p in g["workers"]}
     channel = TerminalChannel(group["channel"], group["group_id"], group["name"], args.as_name,
                               name_of=lambda ch, uid: names.get((ch, uid), uid))
+    print(f"（试聊：用 {settings.db_path} 的登记表和知识库，在它的临时副本上对话；不会发到真实的群和网格员，"
+          "登记的事项退出后不保留。）", flush=True)
     try:
         asyncio.run(bot.run([channel]))
     except KeyboardInterrupt:
