@@ -111,7 +111,8 @@ async def deliver_due(
                 account = sender_of(item)  # the pace is each sending account's own
                 if governor.wait(item.channel, item.kind, item.target, account) > 0:
                     break  # not a failure: it goes in a later round
-                governor.sent(item.channel, item.kind, item.target, account)  # reserved before the await: no over-sending
+                # Reserved before the await: no over-sending.
+                governor.sent(item.channel, item.kind, item.target, account)
             try:
                 await send(item)
             except Exception as exc:  # a channel error of any kind: keep the item and retry later

@@ -423,7 +423,8 @@ async def test_a_message_seen_through_two_accounts_in_one_group_is_handled_once(
             await onebot.group_message("谢谢", group_id=int(group), message_id=base + n)
     for onebot, who in ((first, 555), (second, 666)):  # each link is in order: after these, all of the above is in
         await onebot.group_message("好的", group_id=int(group), user_id=who, message_id=who)
-    await until(lambda: bot.db.execute("SELECT count(*) FROM inbox WHERE state = 'handled' AND text = '好的'").fetchone()[0] == 2)
+    done = "SELECT count(*) FROM inbox WHERE state = 'handled' AND text = '好的'"
+    await until(lambda: bot.db.execute(done).fetchone()[0] == 2)
     texts = [r[0] for r in bot.db.execute("SELECT text FROM inbox WHERE user_id = ? ORDER BY id", [str(RESIDENT)])]
     assert texts == [report[1]["data"]["text"], "6栋2单元门口", "谢谢", "谢谢"]
     assert bot.db.execute("SELECT mentions_bot FROM inbox ORDER BY id LIMIT 1").fetchone()[0] == 1

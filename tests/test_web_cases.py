@@ -215,5 +215,6 @@ async def test_a_resolve_note_from_the_console_never_shows_phone_or_id_numbers_t
         assert "已办结" in await client.post(f"/console/cases/{case_id}/resolve", {"note": note})
     finally:
         await client.close()
-    told = bot.db.execute("SELECT text FROM outbox WHERE kind = 'group' AND text LIKE ?", [f"%{case_id}%"]).fetchone()[0]
+    told = bot.db.execute("SELECT text FROM outbox WHERE kind = 'group' AND text LIKE ?",
+                          [f"%{case_id}%"]).fetchone()[0]
     assert "１３８****５６７８" in told and "+86 139-****-5678" in told and "430203 ******** 1234" in told
