@@ -26,7 +26,8 @@ from bot.messages import Incoming
 from bot.numbers import whole_number
 from bot.registry import GroupInfo, Person, actor_rows, find_group, note_unknown_group, responders
 from intents.classify import Decision, Understanding
-from intents.location import find_location
+from intents.commands import is_command
+from intents.location import find_location, names_a_place
 
 log = logging.getLogger(__name__)
 CHOICE_MINUTES = 10
@@ -245,11 +246,15 @@ class Dispatcher:
         return [self._reply(msg, replies.ask_location(self.desk.label(category)))]
 
     def _answers_where(self, msg: Incoming) -> bool:
-        """A place, or a short reply that is neither a question nor a new report, answers "where exactly?"."""
+        """A place, or a short reply naming one that is neither a question nor a new report, answers "where exactly?".
+
+        A command ("我的进度", "查询 1") or thanks ("好的谢谢") is something new: the report is then filed as it is."""
         if find_location(msg.text) or (msg.attachments and not msg.text.strip()):
             return True
+        if len(msg.text) > 40 or is_command(msg.text) or not names_a_place(msg.text):
+            return False
         decision = self.understanding.classify(msg.text, msg.mentions_bot)
-        return len(msg.text) <= 40 and decision.intent == "none" and not decision.is_question
+        return decision.intent == "none" and not decision.is_question
 
     def _location_answer(self, msg: Incoming, group: GroupInfo, followup: dict) -> list[int | None]:
         self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)

@@ -72,5 +72,10 @@ def parse(text: str) -> Command | None:
     return None
 
 
+def is_command(text: str) -> bool:
+    """Whether the text is written as a command (well formed or not), whoever sent it."""
+    return parse(text) is not None
+
+
 def usage_hint() -> str:
     return "可用指令：" + "；".join(USAGE.values()) + "。"

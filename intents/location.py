@@ -12,6 +12,13 @@ _NAMED = re.compile(
 )
 _VAGUE_START = ("我们", "这个", "那个", "就在", "在", "的")
 _VAGUE = {"小区", "院子", "马路", "路口", "市场", "楼下的路", "家属区"}
+# Words that say where something is. A reply to "where exactly?" with none of them ("好的谢谢", "收到", "今天天气不错")
+# names no place. Single characters that are common outside places (上, 下, 里, 道 in 知道) count only in compounds.
+_PLACE_WORD = re.compile(
+    r"[门口楼栋幢层号路街巷区院园场站店馆铺市边旁侧角村组塘湾岭山坡桥河江湖池沟坪厂房库棚亭台梯廊井墙屋舍室堂校东西南北左右]"
+    r"|单元|(?:楼|通|过|车|步)道|(?:上|下|里|外|前|后)(?:面|头|边)|底下|中间|对面|隔壁|附近|这里|那里|这边|那边|这儿|那儿")
+# Words with a place character that point at no spot: "谢谢社区" (the whole community), "东西" (a thing).
+_NO_SPOT = re.compile(r"社区|东西")
 
 
 def find_location(text: str) -> str | None:
@@ -23,3 +30,8 @@ def find_location(text: str) -> str | None:
     found = [m.group(0).lstrip("在就的") for m in _NAMED.finditer(text)]
     found = [f for f in found if f not in _VAGUE and not f.startswith(_VAGUE_START) and len(f) >= 3]
     return max(found, key=len) if found else None
+
+
+def names_a_place(text: str) -> bool:
+    """Whether a short reply can be the answer to "where exactly?": it names a place, however vaguely (就在东门)."""
+    return find_location(text) is not None or _PLACE_WORD.search(_NO_SPOT.sub("", text)) is not None

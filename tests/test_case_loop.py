@@ -22,6 +22,11 @@ def private(chat, person: dict, text: str) -> list:
     return chat.say(text, group=None, user=person["user_id"], name=person["name"])
 
 
+def reported_by(chat, user: str) -> dict:
+    return next(iter(chat.bot.db.query("SELECT c.* FROM cases c JOIN case_reporters r ON r.case_id = c.id "
+                                       "WHERE r.user_id = ?", [user])))
+
+
 def only_case(chat) -> dict:
     rows = list(chat.bot.db.query("SELECT * FROM cases"))
     assert len(rows) == 1
@@ -264,3 +269,24 @@ def test_a_new_question_instead_of_a_place_files_the_report_and_is_answered(chat
     texts = [s.text for s in sent if s.kind == "group"]
     assert any(case["id"] in t for t in texts)  # the report is filed …
     assert any("物业" in t and case["id"] not in t for t in texts)  # … and the question answered
+
+
+def test_a_command_or_thanks_instead_of_a_place_is_no_location(chat):
+    reports = {"我的进度": "小区门口垃圾堆了好多天没人清理，臭死了", "查询 2": "楼道里的灯坏了一个多月了没人修",
+               "好的谢谢": "楼上天天半夜装修，吵得睡不着觉"}
+    for user, (text, report) in enumerate(reports.items(), start=301):
+        asked = chat.say(report, mention=True, user=str(user), name="居民")
+        assert "具体在哪里" in asked[0].text
+        sent = chat.say(text, user=str(user), name="居民")
+        case = reported_by(chat, str(user))
+        assert case["location"] == "位置待核实", text
+        group = [s.text for s in sent if s.kind == "group"]
+        assert any(case["id"] in t and "登记为网格事项" in t for t in group), text  # the report is filed at once …
+        if text == "好的谢谢":  # … thanks get no answer of their own …
+            assert len(group) == 1
+        else:  # … and a command is answered
+            assert any(case["id"] in t and "登记为网格事项" not in t for t in group), text
+    # A place in few words still answers the question.
+    chat.say("路边的井盖坏了好几天了，差点摔倒", mention=True, user="304", name="居民")
+    chat.say("就在东门", user="304", name="居民")
+    assert reported_by(chat, "304")["location"] == "就在东门"
