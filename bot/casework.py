@@ -51,6 +51,7 @@ class Filed:
     responders: list[Person]
     merged: bool = False
     reporters: int = 1
+    new_reporter: bool = True  # False when this resident had already reported the case
 
 
 class CaseDesk:
@@ -134,7 +135,7 @@ class CaseDesk:
 
     def _merge(self, case_id: str, group: GroupInfo, reporter_id: str, reporter_name: str, message_id: str,
                attachments: tuple[str, ...]) -> Filed:
-        self.db.execute(
+        added = self.db.execute(
             "INSERT INTO case_reporters (case_id, channel, user_id, user_name, message_id, at) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING", [case_id, group.channel, reporter_id, reporter_name, message_id, self.clock.iso()])
         if attachments:
@@ -142,7 +143,7 @@ class CaseDesk:
         cases.add_event(self.db, self.clock, case_id, reporter_name or reporter_id, "merged", "同一问题再次被反映，合并为同一事项")
         case = self.get(case_id)
         return Filed(case_id, datetime.fromisoformat(case["due_at"]), responders(self.db, case["grid"], group.channel),
-                     merged=True, reporters=len(case["reporters"]))
+                     merged=True, reporters=len(case["reporters"]), new_reporter=added.rowcount > 0)
 
     def add_attachments(self, case_id: str, attachments: tuple[str, ...]) -> None:
         current = json.loads(self.db.execute("SELECT attachments FROM cases WHERE id = ?", [case_id]).fetchone()[0] or "[]")

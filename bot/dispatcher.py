@@ -206,9 +206,10 @@ class Dispatcher:
     def _apply(self, plan: Plan, msg: Incoming) -> list[int | None]:
         d = plan.decision
         if d.intent == "complaint":
-            if plan.location is None:
+            if plan.location is None and not (msg.group_id and self._over_budget(msg)):
                 return self._ask_location(msg, d.category)
-            return self._file(plan.group, msg, d.category, plan.location)
+            # A place given, or no reply left to ask for one: the report is filed now (位置待核实 when no place).
+            return self._file(plan.group, msg, d.category, plan.location or "")
         reply = plan.reply
         if d.intent == "faq" and self._answered_lately(msg, reply):
             reply = replies.answered_above(d.faq.question)
@@ -271,7 +272,8 @@ class Dispatcher:
         label = self.desk.label(category)
         text = (replies.case_merged(filed.case_id, filed.reporters) if filed.merged
                 else replies.case_filed(filed.case_id, label, filed.responders, filed.due))
-        return [self._reply(reply_to or msg, text, purpose="filed")]
+        # Each resident learns the number of the case their report went to; a repeat of it is an answer like any other.
+        return [self._reply(reply_to or msg, text, purpose="filed", budgeted=not filed.new_reporter)]
 
     def _attach(self, msg: Incoming) -> list[int | None]:
         since = self.clock.iso(self.clock.now() - timedelta(minutes=ATTACH_MINUTES))
@@ -342,10 +344,13 @@ class Dispatcher:
         self.db.execute("DELETE FROM followups WHERE channel = ? AND group_id = ? AND user_id = ?",
                         [channel, group_id, user_id])
 
-    def _reply(self, msg: Incoming, text: str, purpose: str = "answer") -> int | None:
-        """One reply per message and purpose: a repeat of the same message queues nothing twice."""
+    def _reply(self, msg: Incoming, text: str, purpose: str = "answer", budgeted: bool = True) -> int | None:
+        """One reply per message and purpose: a repeat of the same message queues nothing twice.
+
+        The reply budgets hold back answers, never a resident's first acknowledgement of a report (budgeted=False): whoever
+        reports a problem learns its case number (the governor still paces it)."""
         kind = "group" if msg.group_id else "private"
-        if self._over_budget(msg):
+        if budgeted and self._over_budget(msg):
             log.info("reply to %s in %s held back: reply budget used up", msg.user_id, msg.group_id or "private")
             return None
         return outbox.enqueue(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from aiohttp import web
 
 from bot.app import Bot
 from bot.channels.memory import MemoryChannel
 from bot.channels.wecom import WeComWebhook
+from tests.conftest import Harness
 
 
 def worker_of(chat, group: str | None = None, channel: str = "qq") -> dict:
@@ -290,3 +292,20 @@ def test_a_command_or_thanks_instead_of_a_place_is_no_location(chat):
     chat.say("路边的井盖坏了好几天了，差点摔倒", mention=True, user="304", name="居民")
     chat.say("就在东门", user="304", name="居民")
     assert reported_by(chat, "304")["location"] == "就在东门"
+
+
+def test_a_report_past_the_reply_budget_is_filed_at_once_and_acknowledged(settings, clock):
+    bot = Bot(replace(settings, resident_replies_per_10min=5), clock=clock)
+    channel = MemoryChannel()
+    bot.add_channel(channel)
+    chat = Harness(bot, channel)
+    for question in ("维修资金怎么申请使用？", "业委会怎么成立？", "三供一业是什么意思？", "物业费的收费标准是怎么定的？",
+                     "不动产证怎么办理？"):
+        assert chat.say(question, mention=True), question
+    assert chat.say("垃圾分类分哪几类？", mention=True) == []  # the budget is used up for answers …
+    sent = chat.say("楼下那个垃圾桶坏了好久了，一直没人换", mention=True)
+    case = only_case(chat)  # … but a report is filed at once, without asking where …
+    assert case["location"] == "位置待核实"
+    assert [s.mention_user_id for s in sent if s.kind == "group" and case["id"] in s.text] == ["30003000"]  # … and acknowledged
+    assert chat.say("好的谢谢") == [] and only_case(chat)["location"] == "位置待核实"
+    bot.close()
