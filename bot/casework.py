@@ -124,10 +124,11 @@ class CaseDesk:
         label = self.label(category)
         for person in people:
             self._notify(person, replies.worker_notice(new.id, label, group.name, reporter_name or reporter_id,
-                                                       text[:500], new.due_at), f"notify:{new.id}")
+                                                       text[:500], location, new.due_at), f"notify:{new.id}")
         if self.settings.wecom_webhook_url:
             outbox.enqueue(self.db, self.clock, kind="webhook", channel="wecom", target=group.grid,
-                           text=replies.webhook_case(new.id, label, group.name, group.grid, text[:500], new.due_at),
+                           text=replies.webhook_case(new.id, label, group.name, group.grid, location, text[:500],
+                                                     new.due_at),
                            dedupe_key=f"webhook:{new.id}")
         if people:
             cases.set_state(self.db, self.clock, new.id, "assigned", "系统", "派遣至 " + replies.names(people))
@@ -186,7 +187,8 @@ class CaseDesk:
             case = self._checked(case_id, actor, ("accepted", "assigned", "in_progress"), "退回")
             cases.set_state(self.db, self.clock, case_id, "returned", actor.name, reason)
             for person in community_contacts(self.db, case["community"], case["channel"]):
-                self._notify(person, replies.sent_back_notice(case_id, case["grid"], actor.title + actor.name, reason),
+                self._notify(person, replies.sent_back_notice(case_id, case["grid"], case["location"], actor.title + actor.name,
+                                                               reason),
                              f"returned:{case_id}:{self.clock.iso()}")
         return self.get(case_id)
 
@@ -205,7 +207,7 @@ class CaseDesk:
             cases.set_state(self.db, self.clock, case_id, "assigned", actor.name, f"转派至 {name}（{replies.names(people)}）")
             for person in people:
                 self._notify(person, replies.transferred_notice(case_id, self.label(case["category"]), case["text"][:500],
-                                                                datetime.fromisoformat(case["due_at"])),
+                                                                case["location"], datetime.fromisoformat(case["due_at"])),
                              f"transfer:{case_id}:{name}:{self.clock.iso()}")
         return self.get(case_id)
 
@@ -224,9 +226,11 @@ class CaseDesk:
                                 "closed_at = NULL WHERE id = ?", [case_id])
                 cases.set_state(self.db, self.clock, case_id, "assigned", "居民", f"评价：{label}，事项重新打开")
                 for person in community_contacts(self.db, case["community"], case["channel"]):
-                    self._notify(person, replies.reopened_notice(case_id, case["grid"]), f"reopen:{case_id}:{now}")
+                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"]),
+                                 f"reopen:{case_id}:{now}")
                 for person in responders(self.db, case["grid"], case["channel"]):
-                    self._notify(person, replies.reopened_notice(case_id, case["grid"]), f"reopen:{case_id}:{now}")
+                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"]),
+                                 f"reopen:{case_id}:{now}")
             else:
                 cases.set_state(self.db, self.clock, case_id, "closed", "居民", f"评价：{label}")
         return self.get(case_id)
@@ -245,7 +249,7 @@ class CaseDesk:
                     [*working, self.clock.iso(now)])):
                 due = datetime.fromisoformat(case["due_at"])
                 for person in community_contacts(self.db, case["community"], case["channel"]):
-                    queued += self._notify(person, replies.overdue_notice(case["id"], case["grid"], due),
+                    queued += self._notify(person, replies.overdue_notice(case["id"], case["grid"], case["location"], due),
                                            f"overdue:{case['id']}") is not None
                 self.db.execute("UPDATE cases SET escalated_at = ? WHERE id = ?", [self.clock.iso(now), case["id"]])
                 cases.add_event(self.db, self.clock, case["id"], "系统", "overdue", "超过办理时限，已通知社区督办")
@@ -253,7 +257,8 @@ class CaseDesk:
                     f"SELECT * FROM cases WHERE state IN ({marks}) AND due_at <= ? AND reminded_at IS NULL "
                     "AND escalated_at IS NULL", [*working, soon])):
                 for person in responders(self.db, case["grid"], case["channel"]):
-                    queued += self._notify(person, replies.reminder(case["id"], datetime.fromisoformat(case["due_at"])),
+                    queued += self._notify(person, replies.reminder(case["id"], case["location"],
+                                                                           datetime.fromisoformat(case["due_at"])),
                                            f"remind:{case['id']}") is not None
                 self.db.execute("UPDATE cases SET reminded_at = ? WHERE id = ?", [self.clock.iso(now), case["id"]])
             today = f"{now:%Y-%m-%d}"

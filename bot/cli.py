@@ -119,7 +119,8 @@ def cmd_cases(args) -> int:
     if args.json:
         print(json.dumps(case, ensure_ascii=False))
     else:
-        print(f"{case['id']}  {cases.STATES.get(case['state'], case['state'])}  {case['category']}  {case['grid']}\n{case['text']}")
+        print(f"{case['id']}  {cases.STATES.get(case['state'], case['state'])}  {case['category']}  {case['grid']}\n"
+              f"位置：{case['location'] or '位置待核实'}\n{case['text']}")
         for e in case["events"]:
             print(f"  {e['at']}  {e['actor']}  {e['action']}  {e['note'] or ''}")
     return 0

@@ -29,9 +29,15 @@ def case_filed(case_id: str, label: str, responders: list[Person], due: datetime
     )
 
 
-def worker_notice(case_id: str, label: str, group_name: str, reporter: str, text: str, due: datetime) -> str:
+def place(location: str | None) -> str:
+    """Where a case is, as every notice names it."""
+    return location or "位置待核实"
+
+
+def worker_notice(case_id: str, label: str, group_name: str, reporter: str, text: str, location: str,
+                  due: datetime) -> str:
     return (
-        f"【新网格事项】{case_id}\n类别：{label}\n来源：{group_name}（{reporter}）\n"
+        f"【新网格事项】{case_id}\n类别：{label}\n来源：{group_name}（{reporter}）\n位置：{place(location)}\n"
         f"内容：{text}\n办理时限：{when(due)} 前\n回复“接单 {case_id}”开始处理。"
     )
 
@@ -66,7 +72,8 @@ def case_merged(case_id: str, count: int) -> str:
 
 
 def case_line(case: dict, label: str) -> str:
-    return f"{case['id']}｜{label}｜{STATE_LABELS.get(case['state'], case['state'])}｜{case['text'][:30]}"
+    return (f"{case['id']}｜{label}｜{STATE_LABELS.get(case['state'], case['state'])}｜{place(case.get('location'))}"
+            f"｜{case['text'][:30]}")
 
 
 def progress(case: dict, label: str, last: dict | None) -> str:
@@ -95,34 +102,36 @@ def rated(case_id: str, rating: str) -> str:
     return f"感谢您的评价（{RATING_LABELS[rating]}）！事项 {case_id} 已办结归档。"
 
 
-def reopened_notice(case_id: str, grid: str) -> str:
-    return f"【事项重办】{case_id}（{grid}）居民评价“不满意”，已重新打开，请督办。"
+def reopened_notice(case_id: str, grid: str, location: str) -> str:
+    return f"【事项重办】{case_id}（{grid}，{place(location)}）居民评价“不满意”，已重新打开，请督办。"
 
 
-def sent_back_notice(case_id: str, grid: str, who: str, reason: str) -> str:
+def sent_back_notice(case_id: str, grid: str, location: str, who: str, reason: str) -> str:
     """`who` with their role, e.g. 网格员袁萍 or 街道管理员张三."""
-    return f"【事项退回】{case_id}（{grid}）被{who}退回社区：{reason}。请重新派遣或直接处理。"
+    return f"【事项退回】{case_id}（{grid}，{place(location)}）被{who}退回社区：{reason}。请重新派遣或直接处理。"
 
 
-def transferred_notice(case_id: str, label: str, text: str, due: datetime) -> str:
-    return f"【转派事项】{case_id}\n类别：{label}\n内容：{text}\n办理时限：{when(due)} 前\n回复“接单 {case_id}”开始处理。"
+def transferred_notice(case_id: str, label: str, text: str, location: str, due: datetime) -> str:
+    return (f"【转派事项】{case_id}\n类别：{label}\n位置：{place(location)}\n内容：{text}\n办理时限：{when(due)} 前\n"
+            f"回复“接单 {case_id}”开始处理。")
 
 
-def reminder(case_id: str, due: datetime) -> str:
-    return f"【即将到期】事项 {case_id} 将于 {when(due)} 到期，请尽快处理；处理完成后回复“办结 {case_id} 处理说明”。"
+def reminder(case_id: str, location: str, due: datetime) -> str:
+    return (f"【即将到期】事项 {case_id}（{place(location)}）将于 {when(due)} 到期，请尽快处理；"
+            f"处理完成后回复“办结 {case_id} 处理说明”。")
 
 
-def overdue_notice(case_id: str, grid: str, due: datetime) -> str:
-    return f"【超期督办】事项 {case_id}（{grid}）已于 {when(due)} 超过办理时限，仍未办结，请督办。"
+def overdue_notice(case_id: str, grid: str, location: str, due: datetime) -> str:
+    return f"【超期督办】事项 {case_id}（{grid}，{place(location)}）已于 {when(due)} 超过办理时限，仍未办结，请督办。"
 
 
 def digest(lines: list[str]) -> str:
     return f"【每日待办】您有 {len(lines)} 件未办结事项（最早的在前）：\n" + "\n".join(lines)
 
 
-def webhook_case(case_id: str, label: str, group_name: str, grid: str, text: str, due: datetime) -> str:
+def webhook_case(case_id: str, label: str, group_name: str, grid: str, location: str, text: str, due: datetime) -> str:
     return (f"### 新网格事项 {case_id}\n> 类别：<font color=\"warning\">{label}</font>\n> 网格：{grid}\n"
-            f"> 来源：{group_name}\n> 时限：{when(due)} 前\n\n{text}")
+            f"> 位置：{place(location)}\n> 来源：{group_name}\n> 时限：{when(due)} 前\n\n{text}")
 
 
 def no_permission(case_id: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -309,3 +310,19 @@ def test_a_report_past_the_reply_budget_is_filed_at_once_and_acknowledged(settin
     assert [s.mention_user_id for s in sent if s.kind == "group" and case["id"] in s.text] == ["30003000"]  # … and acknowledged
     assert chat.say("好的谢谢") == [] and only_case(chat)["location"] == "位置待核实"
     bot.close()
+
+
+def test_every_notice_about_a_case_and_cases_show_name_its_location(chat, clock, cli):
+    chat.say("楼下垃圾堆了好几天没人清，臭得要命", mention=True)
+    filed = chat.say("就在3栋2单元门口")
+    case, worker = only_case(chat), worker_of(chat)
+    notices = [s.text for s in filed if s.kind == "private"]
+    assert notices and all("位置：3栋2单元" in n for n in notices)
+    moved = private(chat, worker, f"转派 {case['id']} 郭家塘村第1网格")
+    assert any("【转派事项】" in s.text and "位置：3栋2单元" in s.text for s in moved if s.kind == "private")
+    clock.current = datetime.fromisoformat(case["due_at"]) - timedelta(hours=1)
+    chat.bot.tick()
+    asyncio.run(chat.bot.deliver())
+    assert any("即将到期" in s.text and "3栋2单元" in s.text for s in chat.channel.sent)
+    shown = cli("cases", "show", case["id"], "--db", chat.bot.settings.db)
+    assert shown.code == 0 and "位置：3栋2单元" in shown.out
