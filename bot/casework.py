@@ -113,7 +113,7 @@ class CaseDesk:
              message_id: str, attachments: tuple[str, ...] = (), location: str = "") -> Filed:
         duplicate = self.find_duplicate(group.grid, category, text)
         if duplicate:
-            return self._merge(duplicate["id"], group, reporter_id, reporter_name, message_id, attachments)
+            return self._merge(duplicate["id"], group, reporter_id, reporter_name, message_id, attachments, text, location)
         people = responders(self.db, group.grid, group.channel)
         new = cases.file_case(
             self.db, self.clock, category=category, text=text, channel=group.channel, group_id=group.group_id,
@@ -135,14 +135,24 @@ class CaseDesk:
         return Filed(new.id, new.due_at, people)
 
     def _merge(self, case_id: str, group: GroupInfo, reporter_id: str, reporter_name: str, message_id: str,
-               attachments: tuple[str, ...]) -> Filed:
+               attachments: tuple[str, ...], text: str, location: str) -> Filed:
+        """Another report of an open case: its words go on the timeline, its place fills a case still 位置待核实, and
+        the workers hear of a new reporter or a place (not of one resident's repeats)."""
         added = self.db.execute(
             "INSERT INTO case_reporters (case_id, channel, user_id, user_name, message_id, at) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING", [case_id, group.channel, reporter_id, reporter_name, message_id, self.clock.iso()])
         if attachments:
             self.add_attachments(case_id, attachments)
-        cases.add_event(self.db, self.clock, case_id, reporter_name or reporter_id, "merged", "同一问题再次被反映，合并为同一事项")
+        placed = bool(location) and self.get(case_id)["location"] in ("", None, "位置待核实")
+        if placed:
+            self.db.execute("UPDATE cases SET location = ?, updated_at = ? WHERE id = ?", [location, self.clock.iso(), case_id])
+        cases.add_event(self.db, self.clock, case_id, reporter_name or reporter_id, "merged",
+                        f"同一问题再次被反映{f'（位置：{location}）' if location else ''}：{text[:500]}")
         case = self.get(case_id)
+        if added.rowcount or placed:
+            for person in responders(self.db, case["grid"], case["channel"]):
+                self._notify(person, replies.merged_notice(case_id, len(case["reporters"]), location, case["location"],
+                                                           text[:200]), f"merged:{case_id}:{message_id}")
         return Filed(case_id, datetime.fromisoformat(case["due_at"]), responders(self.db, case["grid"], group.channel),
                      merged=True, reporters=len(case["reporters"]), new_reporter=added.rowcount > 0)
 

@@ -71,6 +71,12 @@ def case_merged(case_id: str, count: int) -> str:
     return f"这个问题已有居民反映过，已合并到网格事项 {case_id}（共 {count} 位居民反映），网格员正在跟进。发送“查询 {case_id}”可了解进度。"
 
 
+def merged_notice(case_id: str, reporters: int, said: str, location: str, text: str) -> str:
+    """To the workers: one more resident reported the case; `said` is the place they named (in `text` or when asked)."""
+    told = f"（位置：{said}）" if said and said not in text and said != location else ""
+    return f"【事项补充】{case_id}（{place(location)}）又有居民反映（共 {reporters} 位）：{text}{told}"
+
+
 def case_line(case: dict, label: str) -> str:
     return (f"{case['id']}｜{label}｜{STATE_LABELS.get(case['state'], case['state'])}｜{place(case.get('location'))}"
             f"｜{case['text'][:30]}")

@@ -84,8 +84,10 @@ def test_the_same_problem_again_joins_the_open_case(chat):
     case = only_case(chat)
     reporters = list(chat.bot.db.query("SELECT user_id FROM case_reporters WHERE case_id = ?", [case["id"]]))
     assert len(reporters) == 2
-    assert "已合并" in merged[0].text and case["id"] in merged[0].text
-    assert not [s for s in merged if s.kind == "private"]  # the worker is not notified twice
+    to_group = [s.text for s in merged if s.kind == "group"]
+    assert len(to_group) == 1 and "已合并" in to_group[0] and case["id"] in to_group[0]
+    # The worker hears of the new reporter briefly, not of a second case.
+    assert [s.text[:6] for s in merged if s.kind == "private"] == ["【事项补充】"]
 
 
 def test_a_worker_cannot_act_on_another_grids_case(chat):
@@ -326,3 +328,20 @@ def test_every_notice_about_a_case_and_cases_show_name_its_location(chat, clock,
     assert any("即将到期" in s.text and "3栋2单元" in s.text for s in chat.channel.sent)
     shown = cli("cases", "show", case["id"], "--db", chat.bot.settings.db)
     assert shown.code == 0 and "位置：3栋2单元" in shown.out
+
+
+def test_a_merged_report_adds_its_words_and_place_to_the_case_and_tells_the_worker(chat, clock):
+    chat.say("路灯坏了好几天了一直不亮", mention=True)
+    clock.advance(minutes=11)
+    chat.bot.tick()  # no answer to "where exactly?": filed with 位置待核实
+    asyncio.run(chat.bot.deliver())
+    assert only_case(chat)["location"] == "位置待核实"
+    merged = chat.say("5栋门口路灯坏了", mention=True, user="777", name="李叔")
+    case = only_case(chat)
+    assert any("已合并" in s.text for s in merged if s.kind == "group")
+    assert case["location"] == "5栋"
+    last = list(chat.bot.db.query("SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case["id"]]))[-1]
+    assert last["action"] == "merged" and "5栋门口路灯坏了" in last["note"]
+    told = [s for s in merged if s.kind == "private"]
+    assert [s.target for s in told] == [worker_of(chat)["user_id"]]
+    assert case["id"] in told[0].text and "5栋门口路灯坏了" in told[0].text and "新网格事项" not in told[0].text
