@@ -57,7 +57,7 @@ def file_case(
         "created_at": clock.iso(now), "due_at": clock.iso(due), "closed_at": None, "updated_at": clock.iso(now),
     })
     db["case_reporters"].insert({
-        "case_id": case_id, "channel": channel, "user_id": reporter_id, "user_name": reporter_name,
+        "case_id": case_id, "channel": channel, "group_id": group_id, "user_id": reporter_id, "user_name": reporter_name,
         "message_id": message_id, "at": clock.iso(now),
     })
     add_event(db, clock, case_id, reporter_name or reporter_id, "accepted", "居民在群内反映，系统自动受理")
@@ -70,16 +70,19 @@ def set_state(db: Database, clock: Clock, case_id: str, state: str, actor: str, 
     add_event(db, clock, case_id, actor, state, note)
 
 
+def _reporter(row: dict) -> dict:
+    """A reporter and the group they wrote in (None for a report older than that record)."""
+    return {"name": row["user_name"], "channel": row["channel"], "group_id": row["group_id"], "user_id": row["user_id"],
+            "at": row["at"]}
+
+
 def case_json(db: Database, case_id: str, with_events: bool = False) -> dict | None:
     rows = list(db.query("SELECT * FROM cases WHERE id = ?", [case_id]))
     if not rows:
         return None
     case = rows[0]
     case["attachments"] = json.loads(case["attachments"] or "[]")
-    case["reporters"] = [
-        {"name": r["user_name"], "channel": r["channel"], "user_id": r["user_id"], "at": r["at"]}
-        for r in db.query("SELECT * FROM case_reporters WHERE case_id = ? ORDER BY at", [case_id])
-    ]
+    case["reporters"] = [_reporter(r) for r in db.query("SELECT * FROM case_reporters WHERE case_id = ? ORDER BY at", [case_id])]
     if with_events:
         case["events"] = [
             {"at": e["at"], "actor": e["actor"], "action": e["action"], "note": e["note"]}
@@ -110,8 +113,7 @@ def list_cases(
     # Reporters in one query for the whole list, not one per case: the district files thousands a month.
     reporters: dict[str, list[dict]] = {}
     for r in db.query(f"SELECT r.* FROM case_reporters r JOIN cases ON cases.id = r.case_id {where}ORDER BY r.at", params):
-        reporters.setdefault(r["case_id"], []).append(
-            {"name": r["user_name"], "channel": r["channel"], "user_id": r["user_id"], "at": r["at"]})
+        reporters.setdefault(r["case_id"], []).append(_reporter(r))
     for case in cases:
         case["attachments"] = json.loads(case["attachments"] or "[]")
         case["reporters"] = reporters.get(case["id"], [])

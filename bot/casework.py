@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from bot.deadlines import due_at, parse_holidays, parse_limits
 from bot.registry import GroupInfo, Person, community_contacts, responders
 from bot.store import get_meta, set_meta
 
+log = logging.getLogger(__name__)
 OPEN = ("accepted", "assigned", "in_progress", "returned")
 SIMILAR_TEXT = 55  # rapidfuzz partial-token score above which two reports in one grid are the same problem
 NOTE_MAX = 300  # a resolve note is quoted to the residents' group: it must stay one message, never a flood
@@ -139,8 +141,9 @@ class CaseDesk:
         """Another report of an open case: its words go on the timeline, its place fills a case still 位置待核实, and
         the workers hear of a new reporter or a place (not of one resident's repeats)."""
         added = self.db.execute(
-            "INSERT INTO case_reporters (case_id, channel, user_id, user_name, message_id, at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING", [case_id, group.channel, reporter_id, reporter_name, message_id, self.clock.iso()])
+            "INSERT INTO case_reporters (case_id, channel, group_id, user_id, user_name, message_id, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [case_id, group.channel, group.group_id, reporter_id, reporter_name, message_id, self.clock.iso()])
         if attachments:
             self.add_attachments(case_id, attachments)
         placed = bool(location) and self.get(case_id)["location"] in ("", None, "位置待核实")
@@ -294,7 +297,12 @@ class CaseDesk:
                               text=text, dedupe_key=f"{key}:{person.channel}:{person.user_id}")
 
     def _tell_reporter(self, case: dict, reporter: dict, text: str, key: str) -> None:
-        """In the case's group, @-mentioning the reporter (residents are reached where they reported)."""
-        outbox.enqueue(self.db, self.clock, kind="group", channel=case["channel"], target=case["group_id"], text=text,
+        """In the group where the reporter reported (QQ or WeChat, any group of the grid), @-mentioning them."""
+        group_id = reporter["group_id"] or (case["group_id"] if reporter["channel"] == case["channel"] else None)
+        if group_id is None:
+            log.warning("reporter %s:%s of %s: the group they reported in is unknown", reporter["channel"],
+                        reporter["user_id"], case["id"])
+            return
+        outbox.enqueue(self.db, self.clock, kind="group", channel=reporter["channel"], target=group_id, text=text,
                        dedupe_key=f"{key}:{reporter['channel']}:{reporter['user_id']}",
                        mention_user_id=reporter["user_id"], mention_name=reporter["name"])

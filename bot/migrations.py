@@ -181,3 +181,13 @@ def m006_session_generation(db: Database) -> None:
     # Part of every console session's credential stamp: logging out bumps it, so a copied cookie dies with the logout
     # (the cookie itself is stateless).
     db["users"].add_column("session_generation", int, not_null_default=0)
+
+
+@migrations()
+def m008_reporter_groups(db: Database) -> None:
+    # A case's reporters may have written in different groups of its grid (QQ and WeChat): each is told in their own.
+    db["case_reporters"].add_column("group_id", str)
+    db.execute(
+        "UPDATE case_reporters SET group_id = coalesce("
+        " (SELECT i.group_id FROM inbox i WHERE i.channel = case_reporters.channel AND i.message_id = case_reporters.message_id),"
+        " (SELECT c.group_id FROM cases c WHERE c.id = case_reporters.case_id AND c.channel = case_reporters.channel))")

@@ -345,3 +345,19 @@ def test_a_merged_report_adds_its_words_and_place_to_the_case_and_tells_the_work
     told = [s for s in merged if s.kind == "private"]
     assert [s.target for s in told] == [worker_of(chat)["user_id"]]
     assert case["id"] in told[0].text and "5栋门口路灯坏了" in told[0].text and "新网格事项" not in told[0].text
+
+
+def test_each_reporter_is_told_in_the_group_where_they_reported(chat):
+    wechat_group = chat.bot.db.execute(
+        "SELECT w.group_id FROM groups w JOIN groups q ON q.grid = w.grid WHERE q.group_id = ? AND w.channel = 'wechat'",
+        [chat.group]).fetchone()[0]
+    chat.say("3栋门口的井盖坏了，晚上很危险", mention=True)
+    merged = chat.say("3栋门口那个井盖还是坏的，差点摔倒", mention=True, user="wxid_li", name="李叔", channel="wechat",
+                      group=wechat_group)
+    assert [(s.channel, s.target) for s in merged if s.kind == "group"] == [("wechat", wechat_group)]
+    case = only_case(chat)
+    private(chat, worker_of(chat), f"办结 {case['id']} 井盖已更换")
+    told = {(s.channel, s.target, s.mention_user_id) for s in chat.channel.sent if s.kind == "group" and "已办结" in s.text}
+    assert told == {("qq", chat.group, "30003000"), ("wechat", wechat_group, "wxid_li")}
+    thanks = chat.say("满意", user="wxid_li", name="李叔", channel="wechat", group=wechat_group)
+    assert [(s.channel, s.target) for s in thanks] == [("wechat", wechat_group)] and "感谢" in thanks[0].text

@@ -73,3 +73,23 @@ def test_histories_numbered_again_after_a_restore_are_renumbered(tmp_path):
         (1, "create"), (2, "update"), (3, "delete"), (4, "revert:1"), (5, "update"), (6, "revert:5")]
     assert {r["owner"] for r in rows} == {"金盆岭社区"}
     assert db.execute("SELECT version FROM faq WHERE id = 'a-1'").fetchone()[0] == 6
+
+
+def test_reporters_in_an_older_file_get_the_group_they_wrote_in(tmp_path):
+    import sqlite_utils
+
+    path = tmp_path / "before-m008.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m008_reporter_groups")
+    db["cases"].insert({"id": "SF-20261126-0001", "state": "assigned", "category": "road", "text": "井盖坏了",
+                        "channel": "qq", "group_id": "111"})
+    db["inbox"].insert_all([{"channel": "qq", "message_id": "q1", "group_id": "111", "user_id": "1", "state": "handled"},
+                            {"channel": "wechat", "message_id": "w1", "group_id": "9@chatroom", "user_id": "2",
+                             "state": "handled"}])
+    db["case_reporters"].insert_all([{"case_id": "SF-20261126-0001", "channel": channel, "user_id": user, "message_id": message}
+                                     for channel, user, message in (("qq", "1", "q1"), ("wechat", "2", "w1"),
+                                                                    ("qq", "3", "no-longer-stored"))])
+    db.close()
+    after = open_db(path)
+    groups = {r["user_id"]: r["group_id"] for r in after.query("SELECT user_id, group_id FROM case_reporters")}
+    assert groups == {"1": "111", "2": "9@chatroom", "3": "111"}
