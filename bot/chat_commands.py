@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlite_utils import Database
 
 from bot import replies
@@ -13,6 +15,12 @@ from intents.commands import Command, parse, usage_hint
 WORKER_ONLY = {"accept", "resolve", "send_back", "transfer", "my_cases"}
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str  # the reply where the command was written
+    private: str | None = None  # sent to the sender alone as well: what the residents of a group must not read
+
+
 def actor_for(db: Database, msg: Incoming) -> Actor | None:
     rows = actor_rows(db, msg.channel, msg.user_id)
     if not rows:
@@ -22,7 +30,7 @@ def actor_for(db: Database, msg: Incoming) -> Actor | None:
                  title="网格员" if kind == "worker" else "社区联系人")
 
 
-def run_command(db: Database, desk: CaseDesk, msg: Incoming) -> str | None:
+def run_command(db: Database, desk: CaseDesk, msg: Incoming) -> Answer | None:
     """The reply to a command, or None if the message is no command for this sender (it then goes on as chat)."""
     command = parse(msg.text)
     if command is None:
@@ -31,21 +39,28 @@ def run_command(db: Database, desk: CaseDesk, msg: Incoming) -> str | None:
     if command.verb in WORKER_ONLY and actor is None:
         return None  # a resident typing "接单" is chat, not a command
     if command.problem:
-        return command.problem
+        return Answer(command.problem)
     try:
+        if command.verb == "my_cases":
+            return _my_cases(desk, actor, in_group=msg.group_id is not None)
         if command.verb in WORKER_ONLY:
-            return _worker(desk, actor, command)
-        return _resident(desk, msg, command)
+            return Answer(_worker(desk, actor, command))
+        text = _resident(desk, msg, command)
+        return Answer(text) if text is not None else None
     except CaseError as exc:
-        return str(exc)
+        return Answer(str(exc))
+
+
+def _my_cases(desk: CaseDesk, actor: Actor, in_group: bool) -> Answer:
+    """A worker's open cases; asked in a residents' group, the list (residents' complaints) goes in private."""
+    open_cases = desk.open_cases(actor.grids)
+    if not open_cases:
+        return Answer("您负责的网格目前没有未办结的事项。")
+    listing = replies.digest([replies.case_line(c, desk.label(c["category"])) for c in open_cases])
+    return Answer(replies.sent_privately(len(open_cases)), private=listing) if in_group else Answer(listing)
 
 
 def _worker(desk: CaseDesk, actor: Actor, command: Command) -> str:
-    if command.verb == "my_cases":
-        open_cases = desk.open_cases(actor.grids)
-        if not open_cases:
-            return "您负责的网格目前没有未办结的事项。"
-        return replies.digest([replies.case_line(c, desk.label(c["category"])) for c in open_cases])
     case = desk.find(command.case_ref, actor)
     if command.verb == "accept":
         desk.accept(case["id"], actor)

@@ -141,7 +141,10 @@ class Dispatcher:
             return "faq", [self._reply(msg, entry.answer)]
         answer = run_command(self.db, self.desk, msg)
         if answer is not None:
-            return "command", [self._reply(msg, answer)]
+            queued = [self._reply(msg, answer.text)]
+            if answer.private is not None:
+                queued.append(self._reply(msg, answer.private, purpose="private", privately=True))
+            return "command", queued
         if msg.attachments and not msg.text.strip() and group is not None:
             return "attachment", self._attach(msg)
         if group is None:
@@ -344,19 +347,23 @@ class Dispatcher:
         self.db.execute("DELETE FROM followups WHERE channel = ? AND group_id = ? AND user_id = ?",
                         [channel, group_id, user_id])
 
-    def _reply(self, msg: Incoming, text: str, purpose: str = "answer", budgeted: bool = True) -> int | None:
+    def _reply(self, msg: Incoming, text: str, purpose: str = "answer", budgeted: bool = True,
+               privately: bool = False) -> int | None:
         """One reply per message and purpose: a repeat of the same message queues nothing twice.
 
         The reply budgets hold back answers, never a resident's first acknowledgement of a report (budgeted=False): whoever
-        reports a problem learns its case number (the governor still paces it)."""
-        kind = "group" if msg.group_id else "private"
-        if budgeted and self._over_budget(msg):
+        reports a problem learns its case number (the governor still paces it). `privately`: to the sender alone, even
+        when they wrote in a group."""
+        in_group = msg.group_id is not None and not privately
+        if budgeted and not privately and self._over_budget(msg):
             log.info("reply to %s in %s held back: reply budget used up", msg.user_id, msg.group_id or "private")
             return None
+        quoted = in_group or msg.group_id is None  # a group's message is not quoted in a private chat
         return outbox.enqueue(
-            self.db, self.clock, kind=kind, channel=msg.channel, target=msg.group_id or msg.user_id, text=text,
-            dedupe_key=f"reply:{purpose}:{msg.channel}:{msg.message_id}", reply_to=msg.message_id,
-            mention_user_id=msg.user_id if msg.group_id else None, mention_name=msg.user_name or None,
+            self.db, self.clock, kind="group" if in_group else "private", channel=msg.channel,
+            target=msg.group_id if in_group else msg.user_id, text=text,
+            dedupe_key=f"reply:{purpose}:{msg.channel}:{msg.message_id}", reply_to=msg.message_id if quoted else None,
+            mention_user_id=msg.user_id if in_group else None, mention_name=msg.user_name or None,
             max_chars=self.settings.max_message_chars,
         )
 

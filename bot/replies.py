@@ -135,6 +135,10 @@ def digest(lines: list[str]) -> str:
     return f"【每日待办】您有 {len(lines)} 件未办结事项（最早的在前）：\n" + "\n".join(lines)
 
 
+def sent_privately(count: int) -> str:
+    return f"您负责的网格有 {count} 件未办结事项，清单已私信发给您（群里不公开居民反映的内容）。"
+
+
 def webhook_case(case_id: str, label: str, group_name: str, grid: str, location: str, text: str, due: datetime) -> str:
     return (f"### 新网格事项 {case_id}\n> 类别：<font color=\"warning\">{label}</font>\n> 网格：{grid}\n"
             f"> 位置：{place(location)}\n> 来源：{group_name}\n> 时限：{when(due)} 前\n\n{text}")

@@ -361,3 +361,14 @@ def test_each_reporter_is_told_in_the_group_where_they_reported(chat):
     assert told == {("qq", chat.group, "30003000"), ("wechat", wechat_group, "wxid_li")}
     thanks = chat.say("满意", user="wxid_li", name="李叔", channel="wechat", group=wechat_group)
     assert [(s.channel, s.target) for s in thanks] == [("wechat", wechat_group)] and "感谢" in thanks[0].text
+
+
+def test_a_worker_asking_for_their_cases_in_a_group_gets_the_list_in_private(chat):
+    chat.say("9栋楼顶有人私搭乱建，又搭了一间彩钢板房", mention=True)
+    case, worker = only_case(chat), worker_of(chat)
+    sent = chat.say("我的事项", user=worker["user_id"], name=worker["name"])
+    to_group = [s.text for s in sent if s.kind == "group"]
+    assert len(to_group) == 1 and "私信" in to_group[0] and "彩钢板房" not in to_group[0] and case["id"] not in to_group[0]
+    to_worker = [s for s in sent if s.kind == "private"]
+    assert [s.target for s in to_worker] == [worker["user_id"]] and case["id"] in to_worker[0].text
+    assert "彩钢板房" in to_worker[0].text
