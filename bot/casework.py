@@ -224,7 +224,7 @@ class CaseDesk:
                              f"transfer:{case_id}:{name}:{self.clock.iso()}")
         return self.get(case_id)
 
-    def rate(self, case_id: str, channel: str, user_id: str, rating: str) -> dict:
+    def rate(self, case_id: str, channel: str, user_id: str, rating: str, comment: str = "") -> dict:
         with self.db.atomic():
             case = self.get(case_id)
             if not any(r["channel"] == channel and r["user_id"] == user_id for r in case["reporters"]):
@@ -233,16 +233,17 @@ class CaseDesk:
                 raise CaseError(f"事项 {case_id} 还没有办结，办结后再评价。")
             now = self.clock.iso()
             self.db.execute("UPDATE cases SET rating = ?, rated_at = ? WHERE id = ?", [rating, now, case_id])
-            label = replies.RATING_LABELS[rating]
+            comment = comment.strip()[:NOTE_MAX]  # a resident's long comment is kept in part, not refused
+            label = replies.RATING_LABELS[rating] + (f"（{comment}）" if comment else "")
             if rating == "unsatisfied":
                 self.db.execute("UPDATE cases SET reopened = coalesce(reopened, 0) + 1, resolved_at = NULL, "
                                 "closed_at = NULL WHERE id = ?", [case_id])
                 cases.set_state(self.db, self.clock, case_id, "assigned", "居民", f"评价：{label}，事项重新打开")
                 for person in community_contacts(self.db, case["community"], case["channel"]):
-                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"]),
+                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"], comment),
                                  f"reopen:{case_id}:{now}")
                 for person in responders(self.db, case["grid"], case["channel"]):
-                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"]),
+                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"], comment),
                                  f"reopen:{case_id}:{now}")
             else:
                 cases.set_state(self.db, self.clock, case_id, "closed", "居民", f"评价：{label}")

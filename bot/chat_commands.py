@@ -90,13 +90,13 @@ def _resident(desk: CaseDesk, msg: Incoming, command: Command) -> str | None:
         if case is None:
             return f"没有找到您可查看的事项 {command.case_ref}。发送“我的进度”查看您反映的事项。"
         return replies.progress(case, desk.label(case["category"]), case["events"][-1] if case["events"] else None)
-    # A rating: without a number it goes to the reporter's one case awaiting a rating.
+    # A rating (with a comment or not): without a number it goes to the reporter's one case awaiting a rating.
     waiting = [c for c in mine if c["state"] == "resolved"]
     if command.case_ref:
         waiting = [c for c in waiting if c["id"] == command.case_ref or c["id"].endswith(f"-{command.case_ref:0>4}")]
     if not waiting:
         return None  # "满意" with nothing to rate is just chat
     if len(waiting) > 1:
-        return "您有多件待评价的事项，请加上编号，如“满意 " + waiting[0]["id"] + "”。"
-    desk.rate(waiting[0]["id"], msg.channel, msg.user_id, command.note)
-    return replies.rated(waiting[0]["id"], command.note)
+        return replies.which_to_rate([c["id"] for c in waiting], command.rating)
+    desk.rate(waiting[0]["id"], msg.channel, msg.user_id, command.rating, command.note)
+    return replies.rated(waiting[0]["id"], command.rating)

@@ -108,8 +108,14 @@ def rated(case_id: str, rating: str) -> str:
     return f"感谢您的评价（{RATING_LABELS[rating]}）！事项 {case_id} 已办结归档。"
 
 
-def reopened_notice(case_id: str, grid: str, location: str) -> str:
-    return f"【事项重办】{case_id}（{grid}，{place(location)}）居民评价“不满意”，已重新打开，请督办。"
+def which_to_rate(case_ids: list[str], rating: str) -> str:
+    return (f"您有 {len(case_ids)} 件待评价的事项（{'、'.join(case_ids)}），请加上编号，"
+            f"如“{RATING_LABELS[rating]} {case_ids[0]}”。")
+
+
+def reopened_notice(case_id: str, grid: str, location: str, comment: str) -> str:
+    said = f"：{comment}" if comment else ""
+    return f"【事项重办】{case_id}（{grid}，{place(location)}）居民评价“不满意”{said}。事项已重新打开，请督办。"
 
 
 def sent_back_notice(case_id: str, grid: str, location: str, who: str, reason: str) -> str:

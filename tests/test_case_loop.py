@@ -372,3 +372,49 @@ def test_a_worker_asking_for_their_cases_in_a_group_gets_the_list_in_private(cha
     to_worker = [s for s in sent if s.kind == "private"]
     assert [s.target for s in to_worker] == [worker["user_id"]] and case["id"] in to_worker[0].text
     assert "彩钢板房" in to_worker[0].text
+
+
+def test_worker_commands_are_read_as_people_type_them_and_notes_kept_as_typed(chat):
+    chat.say("2栋门口的路灯坏了好几天一直不亮", mention=True)
+    case, worker = only_case(chat), worker_of(chat)
+    number = int(case["id"][-4:])
+    assert "缺少处理说明" in private(chat, worker, f"办结 {case['id']}。")[0].text
+    assert "已接单" in private(chat, worker, f"接单{chr(0xFF10 + number)}")[0].text  # a full-width digit
+    note = "已更换灯泡，联系电话：８８６６；原因:线路老化"
+    assert "已办结" in private(chat, worker, f"办结 {number}，{note}")[0].text
+    told = [s.text for s in chat.channel.sent if s.kind == "group" and "已办结" in s.text]
+    assert len(told) == 1 and note in told[0]  # Chinese (and full-width) characters as the worker typed them
+    for report, form in (("8栋楼道的灯坏了好几天了没人修", "办结{}已处理"), ("6栋门口井盖坏了，晚上很危险", "办结 {}。已处理"),
+                         ("3栋楼下垃圾堆了好几天没人清", "办结 {}，已处理")):
+        chat.say(report, mention=True, user="909", name="邻居")
+        latest = next(iter(chat.bot.db.query("SELECT id FROM cases ORDER BY id DESC LIMIT 1")))["id"]
+        reply = private(chat, worker, form.format(int(latest[-4:])))[0].text
+        assert "已办结" in reply, form
+    assert "不能办结" in private(chat, worker, f"办结 {case['id']}。已处理")[0].text
+
+
+def test_a_rating_with_a_comment_rates_the_pending_case_and_keeps_the_comment(chat):
+    chat.say("2栋门口垃圾堆了好几天没人清，臭得很", mention=True)
+    case, worker = only_case(chat), worker_of(chat)
+    private(chat, worker, f"办结 {case['id']} 已清运")
+    sent = chat.say("不满意，垃圾还是没清走")
+    assert any("重新打开" in s.text for s in sent if s.kind == "group")
+    reopened = only_case(chat)  # no new case filed
+    assert reopened["state"] == "assigned" and reopened["rating"] == "unsatisfied"
+    notes = [e["note"] for e in chat.bot.db.query("SELECT note FROM case_events WHERE case_id = ?", [case["id"]])]
+    assert any("垃圾还是没清走" in n for n in notes)
+    assert any(s.target == worker["user_id"] and "垃圾还是没清走" in s.text for s in sent if s.kind == "private")
+
+
+def test_a_rating_with_several_cases_pending_asks_which(chat):
+    worker = worker_of(chat)
+    for report in ("2栋门口垃圾堆了好几天没人清，臭得很", "5栋楼道的灯坏了好几天了没人修"):
+        chat.say(report, mention=True)
+    ids = [r["id"] for r in chat.bot.db.query("SELECT id FROM cases ORDER BY id")]
+    for case_id in ids:
+        private(chat, worker, f"办结 {case_id} 已处理")
+    asked = chat.say("满意，处理得很快")
+    assert all(case_id in asked[0].text for case_id in ids)
+    assert {r["state"] for r in chat.bot.db.query("SELECT state FROM cases")} == {"resolved"}
+    assert "感谢" in chat.say(f"满意 {ids[1]}，处理得很快")[0].text
+    assert [r["state"] for r in chat.bot.db.query("SELECT state FROM cases ORDER BY id")] == ["resolved", "closed"]
