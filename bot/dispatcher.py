@@ -232,6 +232,11 @@ class Dispatcher:
 
     def _private_chat(self, msg: Incoming) -> tuple[str, list[int | None]]:
         decision = self.understanding.classify(msg.text, mentioned=True)
+        if decision.intent == "complaint":
+            # A case belongs to a grid, and a private chat names none: the resident is sent to their grid's group.
+            home = self._home_group(msg)
+            people = responders(self.db, home.grid, home.channel) if home else []
+            return "complaint", [self._reply(msg, replies.report_in_group(home.name if home else None, people))]
         if decision.intent == "faq":
             kb.count_hit(self.db, decision.faq.id, self.clock.iso())
             return "faq", [self._reply(msg, decision.faq.answer)]
@@ -239,6 +244,13 @@ class Dispatcher:
             self._set_followup(msg, "choice", [e.id for e in decision.suggestions], timedelta(minutes=CHOICE_MINUTES))
             return "none", [self._reply(msg, replies.did_you_mean([e.question for e in decision.suggestions]))]
         return "none", [self._reply(msg, replies.greeting())]
+
+    def _home_group(self, msg: Incoming) -> GroupInfo | None:
+        """The registered group this person last wrote in, if any."""
+        row = self.db.execute(
+            "SELECT i.group_id FROM inbox i JOIN groups g ON g.channel = i.channel AND g.group_id = i.group_id "
+            "WHERE i.channel = ? AND i.user_id = ? ORDER BY i.id DESC LIMIT 1", [msg.channel, msg.user_id]).fetchone()
+        return find_group(self.db, msg.channel, row[0]) if row else None
 
     # -- cases ------------------------------------------------------------------------------------------
     def _ask_location(self, msg: Incoming, category: str) -> list[int | None]:

@@ -56,6 +56,14 @@ def greeting() -> str:
     return "您好，我是网格小助手：可以解答房屋征收、三供一业、物业管理等政策问题，也可以登记您反映的问题（如路灯不亮、垃圾堆积）。请直接说出您的问题。"
 
 
+def report_in_group(group_name: str | None, responders: list[Person]) -> str:
+    """A problem told in a private chat: cases are filed from the grid's group, where the bot knows the grid."""
+    where = f"「{group_name}」" if group_name else "您所在小区的网格群"
+    worker = f"本网格网格员{names(responders)}" if responders else "网格员"
+    return (f"收到。反映问题请在{where}里直接说出问题和具体位置（也可以在群里 @{worker}），"
+            "我会登记为网格事项并通知网格员处理；私聊里我无法确定问题属于哪个网格，所以没有登记。")
+
+
 STATE_LABELS = {
     "accepted": "已受理", "assigned": "已派遣网格员", "in_progress": "处置中",
     "resolved": "已办结（待评价）", "closed": "已办结并评价", "returned": "已退回社区",

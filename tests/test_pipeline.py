@@ -200,3 +200,15 @@ async def test_the_bot_readies_sentence_meaning_in_the_background(bot, tmp_path)
 
     bot.understanding.meaning = Meaning(SentenceEncoder(), cache=cache)
     assert bot.understanding.warm() == 0 and bot.understanding.meaning.encoder.ready
+
+
+def test_a_complaint_in_private_chat_is_pointed_to_the_grid_group(chat):
+    sent = chat.say("我家楼下的路灯坏了好几天了，晚上黑漆漆的没人修", group=None, user="55501", name="王姐")
+    assert [s.kind for s in sent] == ["private"] and "网格群" in sent[0].text and "请直接说出您的问题" not in sent[0].text
+    # A resident the bot has seen in a group is told which group and who its worker is.
+    chat.say("大家早上好", user="55502", name="刘叔")
+    sent = chat.say("我家楼下的路灯坏了好几天了，晚上黑漆漆的没人修", group=None, user="55502", name="刘叔")
+    group = next(iter(chat.bot.db.query("SELECT name, grid FROM groups WHERE group_id = ?", [chat.group])))
+    worker = next(iter(chat.bot.db.query("SELECT name FROM people WHERE kind = 'worker' AND grid = ?", [group["grid"]])))
+    assert group["name"] in sent[0].text and worker["name"] in sent[0].text
+    assert chat.bot.db.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
