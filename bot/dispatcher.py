@@ -34,6 +34,13 @@ CHOICE_MINUTES = 10
 ATTACH_MINUTES = 10  # an image sent this soon after a report belongs to it
 
 
+class UnknownGroup(LookupError):
+    """A dry run was asked about a group the registry does not have."""
+
+    def __init__(self, group_id: str):
+        super().__init__(f"没有登记群 {group_id}；用 `run_bot.py registry groups` 查看已登记的群")
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What the bot would do with one classified message: computed without writing anything."""
@@ -149,7 +156,7 @@ class Dispatcher:
             return "attachment", self._attach(msg)
         if group is None:
             return self._private_chat(msg)
-        plan = self._plan(self._classify(msg.text, msg.mentions_bot, group), group, msg.mentions_bot)
+        plan = self._plan(self._classify(msg.text, msg.mentions_bot, group), group, msg.mentions_bot, msg.text)
         return plan.decision.intent, self._apply(plan, msg)
 
     def _classify(self, text: str, mentioned: bool, group: GroupInfo | None,
@@ -180,13 +187,19 @@ class Dispatcher:
         """Dry run for `ask` and the console's hit test: the same decision, nothing stored.
 
         `units`: without a group, consider only entries owned by these places (and district-wide ones).
+        Raises UnknownGroup for a `group_id` the registry does not have.
         """
-        group = None
-        if group_id:
-            group = next(filter(None, (find_group(self.db, ch, group_id) for ch in (channel, "qq", "wechat"))), None)
-        return self._plan(self._classify(text, mentioned, group, units), group, mentioned)
+        group = self.preview_group(group_id, channel) if group_id else None
+        return self._plan(self._classify(text, mentioned, group, units), group, mentioned, text)
 
-    def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool) -> Plan:
+    def preview_group(self, group_id: str, channel: str = "qq") -> GroupInfo:
+        """The registered group a dry run speaks in, looked up on `channel` first; UnknownGroup if there is none."""
+        group = next(filter(None, (find_group(self.db, ch, group_id) for ch in (channel, "qq", "wechat"))), None)
+        if group is None:
+            raise UnknownGroup(group_id)
+        return group
+
+    def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool, text: str) -> Plan:
         people = responders(self.db, group.grid, group.channel) if group else []
         if decision.intent == "faq":
             return Plan(decision, decision.faq.answer, group, people)
@@ -195,6 +208,10 @@ class Dispatcher:
             location = find_location(decision.text)
             if location is None:
                 return Plan(decision, replies.ask_location(label), group, people)
+            # The same problem already open in this grid: the report would join that case (as desk.file does).
+            if group and (duplicate := self.desk.find_duplicate(group.grid, decision.category, text)):
+                reporters = len(self.desk.get(duplicate["id"])["reporters"])
+                return Plan(decision, replies.case_merged(duplicate["id"], reporters + 1), group, people, location)
             number = preview_number(self.db, self.clock)
             due = self.desk.due(decision.category, self.clock.now())
             return Plan(decision, replies.case_filed(number, label, people, due), group, people, location)

@@ -81,3 +81,21 @@ def test_a_message_scores_the_same_in_every_process(tmp_path):
                       for run in runs]
     assert len(first) == texts.count("\n")
     assert all(other == first for other in others)
+
+
+def test_a_report_of_an_open_case_would_be_merged_and_an_unknown_group_is_refused(cli):
+    from bot.app import Bot
+    from bot.config import load_settings
+    from bot.messages import Incoming
+
+    group = cli("registry", "groups", "--json").json_lines()[0][0]
+    bot = Bot(load_settings(db=cli.db))
+    bot.handle(Incoming(group["channel"], "m-1", group["group_id"], "4242", "5栋门口的路灯坏了好几天一直不亮", "王阿姨", True))
+    case_id = bot.db.execute("SELECT id FROM cases").fetchone()[0]
+    bot.close()
+    answer = cli("ask", "5栋门口路灯坏了", "--json", "--group", group["group_id"]).json_lines()[0]
+    assert answer["intent"] == "complaint" and "已合并" in answer["reply"] and case_id in answer["reply"]
+    db = sqlite3.connect(cli.db)
+    assert db.execute("SELECT count(*) FROM case_reporters").fetchone()[0] == 1  # nothing stored
+    refused = cli("ask", "5栋门口路灯坏了", "--group", "nonexist")
+    assert refused.code == 2 and "没有登记群 nonexist" in refused.err and not refused.out
