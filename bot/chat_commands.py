@@ -13,6 +13,7 @@ from bot.registry import actor_rows, grids_of
 from intents.commands import Command, parse, usage_hint
 
 WORKER_ONLY = {"accept", "resolve", "send_back", "transfer", "my_cases"}
+RESIDENT_ACTIONS = {"accepted", "merged"}  # timeline events whose actor is a reporter
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,7 @@ def _my_cases(desk: CaseDesk, actor: Actor, in_group: bool) -> Answer:
     open_cases = desk.open_cases(actor.grids)
     if not open_cases:
         return Answer("您负责的网格目前没有未办结的事项。")
-    listing = replies.digest([replies.case_line(c, desk.label(c["category"])) for c in open_cases])
+    listing = replies.open_case_list([replies.case_line(c, desk.label(c["category"])) for c in open_cases])
     return Answer(replies.sent_privately(len(open_cases)), private=listing) if in_group else Answer(listing)
 
 
@@ -77,19 +78,25 @@ def _worker(desk: CaseDesk, actor: Actor, command: Command) -> str:
     return usage_hint()
 
 
+def _news(case: dict) -> dict | None:
+    """The latest step taken by staff or the system. What residents did (reported, reported again, rated) is left out:
+    it names them and quotes them, and a case may have several reporters reading its progress in a group."""
+    return next((e for e in reversed(case["events"]) if e["action"] not in RESIDENT_ACTIONS and e["actor"] != "居民"),
+                None)
+
+
 def _resident(desk: CaseDesk, msg: Incoming, command: Command) -> str | None:
     mine = desk.reporter_cases(msg.channel, msg.user_id)
     if command.verb == "my_progress":
         if not mine:
             return replies.no_cases()
-        return "\n".join(replies.progress(c, desk.label(c["category"]), c["events"][-1] if c["events"] else None)
-                         for c in mine[:5])
+        return "\n".join(replies.progress(c, desk.label(c["category"]), _news(c)) for c in mine[:5])
     if command.verb == "query":
         # Residents see only the cases they reported (a case's notes may name people).
         case = next((c for c in mine if c["id"] == command.case_ref or c["id"].endswith(f"-{command.case_ref:0>4}")), None)
         if case is None:
             return f"没有找到您可查看的事项 {command.case_ref}。发送“我的进度”查看您反映的事项。"
-        return replies.progress(case, desk.label(case["category"]), case["events"][-1] if case["events"] else None)
+        return replies.progress(case, desk.label(case["category"]), _news(case))
     # A rating (with a comment or not): without a number it goes to the reporter's one case awaiting a rating.
     waiting = [c for c in mine if c["state"] == "resolved"]
     if command.case_ref:

@@ -149,9 +149,14 @@ def cmd_stats(args) -> int:
     rows = figures if isinstance(figures, list) else [{"key": "合计", **figures}]
     print(f"{'':<16}{'事项':>6}{'办结':>6}{'办结率':>8}{'按时办结率':>10}{'满意率':>8}")
     for f in rows:
-        print(f"{f['key']:<16}{f['cases']:>6}{f['closed']:>6}{f['closure_rate']:>9.1%}{f['on_time_rate']:>11.1%}"
-              f"{f['satisfaction_rate']:>9.1%}")
+        print(f"{f['key']:<16}{f['cases']:>6}{f['closed']:>6}{_rate(f['closure_rate'], f['cases']):>9}"
+              f"{_rate(f['on_time_rate'], f['closed']):>11}{_rate(f['satisfaction_rate'], f['rated']):>9}")
     return 0
+
+
+def _rate(value: float, counted: int) -> str:
+    """A rate of nothing (no case resolved, none rated) is no 0.0%: it is shown as —."""
+    return f"{value:.1%}" if counted else "—"
 
 
 def cmd_eval(args) -> int:

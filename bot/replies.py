@@ -121,9 +121,11 @@ def which_to_rate(case_ids: list[str], rating: str) -> str:
             f"如“{RATING_LABELS[rating]} {case_ids[0]}”。")
 
 
-def reopened_notice(case_id: str, grid: str, location: str, comment: str) -> str:
+def reopened_notice(case_id: str, grid: str, location: str, comment: str, to_worker: bool) -> str:
+    """The worker is asked to handle the case again; the community's contacts to see that it is (督办)."""
     said = f"：{comment}" if comment else ""
-    return f"【事项重办】{case_id}（{grid}，{place(location)}）居民评价“不满意”{said}。事项已重新打开，请督办。"
+    ask = f"请重新处理，完成后回复“办结 {case_id} 处理说明”。" if to_worker else "请督办。"
+    return f"【事项重办】{case_id}（{grid}，{place(location)}）居民评价“不满意”{said}。事项已重新打开，{ask}"
 
 
 def sent_back_notice(case_id: str, grid: str, location: str, who: str, reason: str) -> str:
@@ -146,7 +148,13 @@ def overdue_notice(case_id: str, grid: str, location: str, due: datetime) -> str
 
 
 def digest(lines: list[str]) -> str:
+    """The daily push."""
     return f"【每日待办】您有 {len(lines)} 件未办结事项（最早的在前）：\n" + "\n".join(lines)
+
+
+def open_case_list(lines: list[str]) -> str:
+    """What 我的事项 answers, at any time of day."""
+    return f"您负责的网格有 {len(lines)} 件未办结事项（最早的在前）：\n" + "\n".join(lines)
 
 
 def sent_privately(count: int) -> str:

@@ -418,3 +418,30 @@ def test_a_rating_with_several_cases_pending_asks_which(chat):
     assert {r["state"] for r in chat.bot.db.query("SELECT state FROM cases")} == {"resolved"}
     assert "感谢" in chat.say(f"满意 {ids[1]}，处理得很快")[0].text
     assert [r["state"] for r in chat.bot.db.query("SELECT state FROM cases ORDER BY id")] == ["resolved", "closed"]
+
+
+def test_progress_in_a_group_names_no_other_resident(chat):
+    chat.say("3栋门口的井盖坏了，晚上很危险", mention=True)
+    chat.say("3栋门口那个井盖还是坏的，差点摔倒", mention=True, user="777", name="郑叔")
+    progress = chat.say("我的进度")[0].text
+    assert only_case(chat)["id"] in progress and "郑叔" not in progress and "差点摔倒" not in progress
+    assert "郑叔" not in chat.say("我的进度", user="777", name="郑叔")[0].text
+
+
+def test_a_workers_list_on_demand_is_no_daily_digest_and_a_reopened_case_asks_the_worker_to_redo_it(chat):
+    chat.say("2栋门口的路灯坏了好几天一直不亮", mention=True)
+    case, worker = only_case(chat), worker_of(chat)
+    listing = private(chat, worker, "我的事项")[0].text
+    assert case["id"] in listing and "每日待办" not in listing
+    private(chat, worker, f"办结 {case['id']} 已更换灯泡")
+    sent = chat.say("不满意")
+    to_worker = [s.text for s in sent if s.kind == "private" and s.target == worker["user_id"]]
+    assert len(to_worker) == 1 and "督办" not in to_worker[0] and "重新处理" in to_worker[0]
+    contacts = {r["user_id"] for r in chat.bot.db.query("SELECT user_id FROM people WHERE kind = 'contact'")}
+    assert all("督办" in s.text for s in sent if s.kind == "private" and s.target in contacts)
+
+
+def test_stats_show_no_rate_where_nothing_was_counted(chat, cli):
+    chat.say("2栋门口的路灯坏了好几天一直不亮", mention=True)
+    table = cli("stats", "--db", chat.bot.settings.db).out.splitlines()
+    assert table[1].split()[1:] == ["1", "0", "0.0%", "—", "—"]  # nothing resolved, nothing rated

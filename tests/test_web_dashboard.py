@@ -91,3 +91,9 @@ async def test_charts_and_every_asset_are_local(bot):
     for template in TEMPLATE_DIR.glob("*.html"):
         text = template.read_text(encoding="utf-8")
         assert not re.search(r'(src|href)="(https?:)?//', text), template.name
+
+
+async def test_a_rate_with_nothing_to_count_shows_a_dash(bot):
+    page = await page_for(bot, "xianghe")  # one case, not resolved, not rated
+    assert "<b>—</b><span>按时办结率" in page.text and "<b>—</b><span>满意率" in page.text
+    assert "<b>0.0%</b><span>办结率" in page.text
