@@ -121,7 +121,7 @@ class CaseDesk:
             self.db, self.clock, category=category, text=text, channel=group.channel, group_id=group.group_id,
             grid=group.grid, community=group.community, street=group.street, reporter_id=reporter_id,
             reporter_name=reporter_name, message_id=message_id, attachments=attachments,
-            location=location or "位置待核实", due=self.due(category, self.clock.now()),
+            location=location or replies.UNPLACED, due=self.due(category, self.clock.now()),
         )
         label = self.label(category)
         for person in people:
@@ -146,7 +146,7 @@ class CaseDesk:
             [case_id, group.channel, group.group_id, reporter_id, reporter_name, message_id, self.clock.iso()])
         if attachments:
             self.add_attachments(case_id, attachments)
-        placed = bool(location) and self.get(case_id)["location"] in ("", None, "位置待核实")
+        placed = bool(location) and self.get(case_id)["location"] in ("", None, replies.UNPLACED)
         if placed:
             self.db.execute("UPDATE cases SET location = ?, updated_at = ? WHERE id = ?", [location, self.clock.iso(), case_id])
         cases.add_event(self.db, self.clock, case_id, reporter_name or reporter_id, "merged",

@@ -109,7 +109,7 @@ def cmd_registry(args) -> int:
 
 
 def cmd_cases(args) -> int:
-    from bot import cases
+    from bot import cases, replies
 
     bot = _bot(args)
     if args.action == "list":
@@ -128,7 +128,7 @@ def cmd_cases(args) -> int:
         print(json.dumps(case, ensure_ascii=False))
     else:
         print(f"{case['id']}  {cases.STATES.get(case['state'], case['state'])}  {case['category']}  {case['grid']}\n"
-              f"位置：{case['location'] or '位置待核实'}\n{case['text']}")
+              f"{replies.place_line(case['location'])}\n{case['text']}")
         for e in case["events"]:
             print(f"  {e['at']}  {e['actor']}  {e['action']}  {e['note'] or ''}")
     return 0

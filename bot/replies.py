@@ -29,15 +29,22 @@ def case_filed(case_id: str, label: str, responders: list[Person], due: datetime
     )
 
 
+UNPLACED = "位置待核实"
+
+
 def place(location: str | None) -> str:
     """Where a case is, as every notice names it."""
-    return location or "位置待核实"
+    return location or UNPLACED
+
+
+def place_line(location: str | None) -> str:
+    return f"位置：{location}" if location and location != UNPLACED else "位置：待核实（可联系反映人确认）"
 
 
 def worker_notice(case_id: str, label: str, group_name: str, reporter: str, text: str, location: str,
                   due: datetime) -> str:
     return (
-        f"【新网格事项】{case_id}\n类别：{label}\n来源：{group_name}（{reporter}）\n位置：{place(location)}\n"
+        f"【新网格事项】{case_id}\n类别：{label}\n来源：{group_name}（{reporter}）\n{place_line(location)}\n"
         f"内容：{text}\n办理时限：{when(due)} 前\n回复“接单 {case_id}”开始处理。"
     )
 
@@ -134,7 +141,7 @@ def sent_back_notice(case_id: str, grid: str, location: str, who: str, reason: s
 
 
 def transferred_notice(case_id: str, label: str, text: str, location: str, due: datetime) -> str:
-    return (f"【转派事项】{case_id}\n类别：{label}\n位置：{place(location)}\n内容：{text}\n办理时限：{when(due)} 前\n"
+    return (f"【转派事项】{case_id}\n类别：{label}\n{place_line(location)}\n内容：{text}\n办理时限：{when(due)} 前\n"
             f"回复“接单 {case_id}”开始处理。")
 
 
@@ -163,7 +170,7 @@ def sent_privately(count: int) -> str:
 
 def webhook_case(case_id: str, label: str, group_name: str, grid: str, location: str, text: str, due: datetime) -> str:
     return (f"### 新网格事项 {case_id}\n> 类别：<font color=\"warning\">{label}</font>\n> 网格：{grid}\n"
-            f"> 位置：{place(location)}\n> 来源：{group_name}\n> 时限：{when(due)} 前\n\n{text}")
+            f"> {place_line(location)}\n> 来源：{group_name}\n> 时限：{when(due)} 前\n\n{text}")
 
 
 def no_permission(case_id: str) -> str:
