@@ -240,7 +240,8 @@ class CaseDesk:
                                 "closed_at = NULL WHERE id = ?", [case_id])
                 cases.set_state(self.db, self.clock, case_id, "assigned", "居民", f"评价：{label}，事项重新打开")
                 for person in community_contacts(self.db, case["community"], case["channel"]):
-                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"], comment, False),
+                    self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"], comment,
+                                                                 to_worker=False),
                                  f"reopen:{case_id}:{now}")
                 for person in responders(self.db, case["grid"], case["channel"]):
                     self._notify(person, replies.reopened_notice(case_id, case["grid"], case["location"], comment,

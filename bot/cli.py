@@ -28,12 +28,12 @@ def cmd_ask(args) -> int:
     from bot.dispatcher import UnknownGroup
 
     bot = _bot(args)
-    try:
-        if args.group:
+    if args.group:
+        try:
             bot.dispatcher.preview_group(args.group)
-    except UnknownGroup as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        except UnknownGroup as exc:
+            print(exc, file=sys.stderr)
+            return 2
     lines = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
     for text in lines:
         plan = bot.dispatcher.preview(text, args.mention, group_id=args.group)
