@@ -445,3 +445,22 @@ def test_stats_show_no_rate_where_nothing_was_counted(chat, cli):
     chat.say("2栋门口的路灯坏了好几天一直不亮", mention=True)
     table = cli("stats", "--db", chat.bot.settings.db).out.splitlines()
     assert table[1].split()[1:] == ["1", "0", "0.0%", "—", "—"]  # nothing resolved, nothing rated
+
+
+async def test_a_failing_wecom_webhook_keeps_its_key_out_of_health_log_and_outbox(settings, clock, caplog):
+    url = "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WECOM-SECRET-789"  # no https://: refused by aiohttp
+    bot = Bot(replace(settings, wecom_webhook_url=url), clock=clock)
+    bot.add_channel(MemoryChannel())
+    hook = WeComWebhook(url)
+    bot.add_channel(hook)
+    group = next(iter(bot.db.query("SELECT group_id FROM groups WHERE channel = 'qq' LIMIT 1")))["group_id"]
+    from bot.messages import Incoming
+
+    bot.handle(Incoming("qq", "w-1", group, "4343", "3栋门口排水沟堵了，脏水淌了一地好几天没人管", "赵姐", True))
+    await bot.deliver()
+    row = next(iter(bot.db.query("SELECT * FROM outbox WHERE kind = 'webhook'")))
+    assert row["state"] == "pending" and row["last_error"]
+    assert hook.health()["state"] == "down"
+    for seen in (row["last_error"], hook.health()["last_error"], caplog.text):
+        assert "WECOM-SECRET-789" not in seen
+    bot.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import aiohttp
 
@@ -10,6 +11,13 @@ from bot.channels.base import ChannelError, OnMessage
 from bot.messages import Outgoing
 
 MAX_BYTES = 4096  # the robot API's limit for markdown content
+# The webhook URL's key is the robot's only credential: whoever has it can post into the staff group.
+_KEY = re.compile(r"(key=)[^&#\s'\"]+", re.IGNORECASE)
+
+
+def scrub_key(text: str) -> str:
+    """`text` with any webhook key replaced by ***: errors end up in /healthz, the log and the outbox table."""
+    return _KEY.sub(r"\1***", text)
 
 
 class WeComWebhook:
@@ -37,12 +45,16 @@ class WeComWebhook:
             async with self._session.post(self.url, json=payload) as response:
                 body = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            self.last_error = f"{type(exc).__name__}: {exc}"
+            self.last_error = self._scrub(f"{type(exc).__name__}: {exc}")
             raise ChannelError(f"WeCom webhook unreachable: {self.last_error}") from None
         if response.status != 200 or not isinstance(body, dict) or body.get("errcode") != 0:
-            self.last_error = f"HTTP {response.status}: {body}"
+            self.last_error = self._scrub(f"HTTP {response.status}: {body}")
             raise ChannelError(f"WeCom webhook refused the message: {self.last_error}")
         self.last_error = None
+
+    def _scrub(self, text: str) -> str:
+        # The whole URL first: a key in an unusual spot (or a mistyped parameter name) still stays out.
+        return scrub_key(text.replace(self.url, "<webhook URL>") if self.url else text)
 
     def health(self) -> dict:
         return {"state": "down" if self.last_error else "up", "last_error": self.last_error}
