@@ -80,3 +80,24 @@ def test_restore_refuses_a_broken_file(tmp_path):
     sqlite3.connect(other).execute("CREATE TABLE t (x)")
     proc = run_process("db", "restore", str(other), "--db", str(tmp_path / "x.db"))
     assert proc.returncode == 2 and "不是网格小助手的数据库" in proc.stderr
+
+
+def test_backup_and_check_find_a_database_whose_path_has_url_characters(chat, tmp_path):
+    chat.say("5栋门口的井盖坏了好几天没人修", mention=True)
+    for odd in ("odd#dir", "odd?dir", "odd%41dir"):
+        live = tmp_path / odd / "bot.db"
+        live.parent.mkdir()
+        assert run_process("db", "restore", str(chat.bot.settings.db_path), "--db", str(live)).returncode == 0
+        check = run_process("db", "check", "--db", str(live))
+        assert check.returncode == 0 and "数据库完好" in check.stdout, check.stderr
+        backup = tmp_path / f"{odd}-backup.db"
+        assert run_process("db", "backup", str(backup), "--db", str(live)).returncode == 0
+        assert sqlite3.connect(backup).execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    assert not (tmp_path / "odd").exists()  # the path cut at # or ?: once created as an empty database
+
+
+def test_backing_up_a_missing_database_says_so_in_chinese(tmp_path):
+    proc = run_process("db", "backup", str(tmp_path / "b.db"), "--db", str(tmp_path / "nowhere" / "bot.db"))
+    assert proc.returncode == 2 and "不存在" in proc.stderr
+    assert "Error" not in proc.stderr and "unable" not in proc.stderr
+    assert not (tmp_path / "b.db").exists()
