@@ -26,6 +26,7 @@ def is_ours(text: str) -> bool:
 
 def split_long(text: str, limit: int) -> list[str]:
     """Cut a long reply at sentence ends into parts of at most `limit` characters."""
+    limit = max(limit, 1)  # a width of 0 or less would cut empty pieces forever
     if len(text) <= limit:
         return [text]
     parts, current = [], ""
@@ -54,7 +55,7 @@ class Governor:
 
     def __init__(self, group_interval: float, per_minute: int, now: Callable[[], float] = time.monotonic):
         self.group_interval = group_interval
-        self.per_minute = per_minute
+        self.per_minute = max(per_minute, 1)  # 0 would hold every message back (and find no oldest one to wait for)
         self.now = now
         self._last_to_group: dict[tuple[str, str], float] = {}
         self._account: dict[tuple[str, str | None], deque[float]] = defaultdict(deque)

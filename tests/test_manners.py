@@ -97,6 +97,21 @@ def test_long_replies_are_split_at_sentence_ends():
     assert all(len(p) <= 50 for p in split_long("没" * 180, 50))
 
 
+@pytest.mark.timeout(5)
+def test_a_width_of_zero_or_less_still_splits_and_ends():
+    for width in (0, -1):
+        assert "".join(split_long("第一句话。第二句话！", width)) == "第一句话。第二句话！"
+
+
+def test_an_account_budget_of_zero_still_lets_messages_out_in_time():
+    from bot.manners import Governor
+
+    governor = Governor(group_interval=0, per_minute=0, now=lambda: 100.0)
+    assert governor.wait("qq", "group", "g1") == 0
+    governor.sent("qq", "group", "g1")
+    assert 0 < governor.wait("qq", "group", "g1") <= 60
+
+
 def test_a_long_answer_goes_out_as_several_messages_in_order(settings, clock):
     bot = Bot(replace(settings, max_message_chars=60), clock=clock)
     channel = MemoryChannel()
