@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.store import open_db
+from bot.store import create_private, open_db
 
 
 class BackupError(Exception):
@@ -41,6 +41,8 @@ def backup(db_path: Path, target: Path) -> int:
     source = None
     try:
         source = _read_only(db_path)
+        scratch.unlink(missing_ok=True)  # left by an interrupted backup: start afresh, with our mode
+        create_private(scratch)  # a backup is as private as the database
         destination = sqlite3.connect(scratch)
         with destination:
             source.backup(destination, pages=1024)  # in steps, so the bot can keep writing in between
@@ -78,6 +80,7 @@ def restore(source: Path, db_path: Path) -> None:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         src = _read_only(source)
+        create_private(db_path)
         dest = sqlite3.connect(db_path, timeout=30)
     except sqlite3.Error as exc:
         raise BackupError(f"恢复失败：{_reason(exc)}") from None

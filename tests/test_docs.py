@@ -28,3 +28,11 @@ def test_every_command_is_in_the_readme():
     for name in commands:
         assert f"run_bot.py {name}" in readme, f"README does not document `{name}`"
     assert "make run" in readme and "make test" in readme
+
+
+def test_the_systemd_unit_makes_its_own_private_state_directory():
+    unit = (ROOT / "deploy" / "gridbot.service").read_text(encoding="utf-8")
+    assert "StateDirectory=gridbot" in unit and "UMask=0077" in unit
+    assert "useradd" in unit  # User=gridbot must exist before the first start
+    assert "ReadWritePaths=/var/lib/gridbot" not in unit  # fails the start when the directory is missing
+    assert "Environment=BOT_DB=/var/lib/gridbot/" in unit

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +104,17 @@ def test_backing_up_a_missing_database_says_so_in_chinese(tmp_path):
     assert proc.returncode == 2 and "不存在" in proc.stderr
     assert "Error" not in proc.stderr and "unable" not in proc.stderr
     assert not (tmp_path / "b.db").exists()
+
+
+def test_a_new_database_and_its_backup_are_readable_by_their_owner_only(cli, tmp_path):
+    old = os.umask(0o022)  # the usual umask, under which SQLite alone would make them readable by everyone
+    try:
+        assert cli("ask", "路灯坏了", "--json").code == 0  # creates the database
+        backup = tmp_path / "backups" / "b.db"
+        assert cli("db", "backup", str(backup)).code == 0
+        restored = tmp_path / "restored.db"
+        assert cli("db", "restore", str(backup), "--db", str(restored)).code == 0
+    finally:
+        os.umask(old)
+    for path in (Path(cli.db), Path(cli.db + "-wal"), backup, restored):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
