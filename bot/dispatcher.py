@@ -27,7 +27,7 @@ from bot.numbers import whole_number
 from bot.registry import GroupInfo, Person, actor_rows, find_group, note_unknown_group, responders
 from intents.classify import Decision, Understanding
 from intents.commands import is_command
-from intents.location import find_location, names_a_place
+from intents.location import find_location, names_a_place, place_description
 
 log = logging.getLogger(__name__)
 CHOICE_MINUTES = 10
@@ -293,7 +293,7 @@ class Dispatcher:
         self._drop_followup(msg.channel, msg.group_id or "", msg.user_id)
         report, category = _pending_report(followup)
         report = Incoming(**{**asdict(report), "attachments": report.attachments + msg.attachments})
-        location = find_location(msg.text) or msg.text.strip()[:100]
+        location = place_description(msg.text)
         return self._file(group, report, category, location, reply_to=msg)
 
     def _file(self, group: GroupInfo, msg: Incoming, category: str, location: str,

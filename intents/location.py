@@ -35,3 +35,20 @@ def find_location(text: str) -> str | None:
 def names_a_place(text: str) -> bool:
     """Whether a short reply can be the answer to "where exactly?": it names a place, however vaguely (就在东门)."""
     return find_location(text) is not None or _PLACE_WORD.search(_NO_SPOT.sub("", text)) is not None
+
+
+# A phone number (and the words that announce it): residents add one to a place; it is no part of the place.
+_PHONE = re.compile(r"(?:我的?)?(?:联系)?(?:电话|手机号?|座机|号码|方式|tel)?(?:是|号码)?\s*[:：]?\s*"
+                    r"(?:\+?86[-\s]?)?\d[\d\s-]{5,}\d", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[，,。；;！!？?、]+")
+_LEADING_FILLER = re.compile(r"^(?:就在|就是在|就是|是在|在)")
+_TRAILING_THANKS = re.compile(r"(?:谢谢(?:你们|您|了)?|麻烦(?:你们|您)?了?|辛苦(?:你们|您)?了?)[~～]*$")
+
+
+def place_description(text: str) -> str:
+    """The resident's own words for the spot, from an answer to "where exactly?": every clause that names a place,
+    whole ("建设路12号楼下门口", not just "12号楼"), without phone numbers, thanks or a leading "就在"."""
+    clauses = (_TRAILING_THANKS.sub("", _LEADING_FILLER.sub("", c.strip())).strip()
+               for c in _CLAUSE_END.split(_PHONE.sub("，", text)))
+    kept = [c for c in clauses if c and names_a_place(c)]
+    return "，".join(kept)[:100] if kept else _PHONE.sub("", text).strip()[:100]

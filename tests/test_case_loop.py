@@ -43,7 +43,7 @@ def test_whole_loop_from_report_to_rating_and_figures(chat, clock):
     assert chat.say("今天天气不错", user="555", name="路人") == []
     filed = chat.say("6栋2单元门口", mention=True)
     case = only_case(chat)
-    assert case["location"] == "6栋2单元" and case["category"] == "sanitation" and case["state"] == "assigned"
+    assert case["location"] == "6栋2单元门口" and case["category"] == "sanitation" and case["state"] == "assigned"
     group_reply = next(s for s in filed if s.kind == "group")
     assert case["id"] in group_reply.text and group_reply.mention_user_id == "30003000"
     worker = worker_of(chat)
@@ -294,7 +294,17 @@ def test_a_command_or_thanks_instead_of_a_place_is_no_location(chat):
     # A place in few words still answers the question.
     chat.say("路边的井盖坏了好几天了，差点摔倒", mention=True, user="304", name="居民")
     chat.say("就在东门", user="304", name="居民")
-    assert reported_by(chat, "304")["location"] == "就在东门"
+    assert reported_by(chat, "304")["location"] == "东门"
+
+
+def test_the_answer_to_where_keeps_the_whole_place_and_drops_the_phone_number(chat):
+    asked = chat.say("我家楼下饭店油烟直排，呛得窗户都不敢开", mention=True)
+    assert "具体在哪里" in asked[0].text
+    filed = chat.say("建设路12号楼下门口，电话13812345678")
+    case = only_case(chat)
+    assert case["location"] == "建设路12号楼下门口"
+    notices = [s.text for s in filed if s.kind == "private"]
+    assert notices and all("位置：建设路12号楼下门口" in n and "13812345678" not in n for n in notices)
 
 
 def test_a_report_past_the_reply_budget_is_filed_at_once_and_acknowledged(settings, clock):

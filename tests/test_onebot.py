@@ -430,7 +430,7 @@ async def test_a_message_seen_through_two_accounts_in_one_group_is_handled_once(
     assert bot.db.execute("SELECT mentions_bot FROM inbox ORDER BY id LIMIT 1").fetchone()[0] == 1
     asked = bot.db.execute("SELECT count(*) FROM outbox WHERE kind = 'group' AND text LIKE '%具体在哪里%'").fetchone()[0]
     cases = list(bot.db.query("SELECT location FROM cases"))
-    assert asked == 1 and cases == [{"location": "6栋2单元"}]
+    assert asked == 1 and cases == [{"location": "6栋2单元门口"}]
 
 
 async def test_the_per_minute_limit_is_each_accounts_own(settings, clock, make_rig):
