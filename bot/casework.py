@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.deadlines import due_at, parse_holidays, parse_limits
 from bot.registry import GroupInfo, Person, community_contacts, responders
+from bot.simulated import CHANNELS, alike, is_simulated
 from bot.store import get_meta, set_meta
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class CaseDesk:
         for person in people:
             self._notify(person, replies.worker_notice(new.id, label, group.name, reporter_name or reporter_id,
                                                        text[:500], location, new.due_at), f"notify:{new.id}")
-        if self.settings.wecom_webhook_url:
+        if self.settings.wecom_webhook_url and not is_simulated(group.channel):  # the admins' group hears of real cases only
             outbox.enqueue(self.db, self.clock, kind="webhook", channel="wecom", target=group.grid,
                            text=replies.webhook_case(new.id, label, group.name, group.grid, location, text[:500],
                                                      new.due_at),
@@ -216,7 +217,7 @@ class CaseDesk:
             case = self._checked(case_id, actor, OPEN, "转派")
             self.db.execute("UPDATE cases SET grid = ?, community = ?, street = ? WHERE id = ?", [name, community, street, case_id])
             people = responders(self.db, name, case["channel"]) or [
-                p for ch in ("qq", "wechat") for p in responders(self.db, name, ch)][:1]
+                p for ch in CHANNELS for p in responders(self.db, name, alike(case["channel"], ch))][:1]
             cases.set_state(self.db, self.clock, case_id, "assigned", actor.name, f"转派至 {name}（{replies.names(people)}）")
             for person in people:
                 self._notify(person, replies.transferred_notice(case_id, self.label(case["category"]), case["text"][:500],

@@ -208,8 +208,8 @@ def cmd_serve(args) -> int:
     settings = _settings(args)
     _log_to_stdout()
     bot = _bot(args)
-    # Real channels carry qq/wechat; the console's simulator then runs apart from them, reaching no real group.
-    channels = [*configured_channels(settings), SimulatorChannel(names=("simulator",), clock=bot.clock)]
+    # The simulator speaks on its own channel names beside the real ones: nothing of it reaches a real group.
+    channels = [*configured_channels(settings), SimulatorChannel(clock=bot.clock)]
     serve(bot, channels, settings.web_host, settings.web_port)
     return 0
 

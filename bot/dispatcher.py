@@ -325,16 +325,16 @@ class Dispatcher:
             return False
         since = self.clock.iso(self.clock.now() - timedelta(minutes=30))
         return self.db.execute(
-            "SELECT 1 FROM outbox WHERE kind = 'group' AND target = ? AND created_at >= ? AND text = ? LIMIT 1",
-            [msg.group_id, since, msg.text.strip() + SIGNATURE]).fetchone() is not None
+            "SELECT 1 FROM outbox WHERE kind = 'group' AND channel = ? AND target = ? AND created_at >= ? AND text = ? "
+            "LIMIT 1", [msg.channel, msg.group_id, since, msg.text.strip() + SIGNATURE]).fetchone() is not None
 
     def _answered_lately(self, msg: Incoming, answer: str) -> bool:
         if not msg.group_id:
             return False
         since = self.clock.iso(self.clock.now() - timedelta(minutes=self.settings.repeat_answer_minutes))
         return self.db.execute(
-            "SELECT 1 FROM outbox WHERE kind = 'group' AND target = ? AND created_at >= ? AND text LIKE ? LIMIT 1",
-            [msg.group_id, since, answer[:60].replace("%", "") + "%"]).fetchone() is not None
+            "SELECT 1 FROM outbox WHERE kind = 'group' AND channel = ? AND target = ? AND created_at >= ? AND text LIKE ? "
+            "LIMIT 1", [msg.channel, msg.group_id, since, answer[:60].replace("%", "") + "%"]).fetchone() is not None
 
     def _over_budget(self, msg: Incoming) -> bool:
         """Per-resident and per-group reply budgets over the last 10 minutes: one person cannot make us flood."""
@@ -349,8 +349,8 @@ class Dispatcher:
                 "AND reply_to IS NOT NULL", [msg.channel, msg.user_id, since]).fetchone()[0]
             return to_person >= self.settings.resident_replies_per_10min
         to_group, to_resident = self.db.execute(
-            "SELECT count(*), sum(mention_user_id = ?) FROM outbox WHERE kind = 'group' AND target = ? "
-            "AND created_at >= ? AND reply_to IS NOT NULL", [msg.user_id, msg.group_id, since]).fetchone()
+            "SELECT count(*), sum(mention_user_id = ?) FROM outbox WHERE kind = 'group' AND channel = ? AND target = ? "
+            "AND created_at >= ? AND reply_to IS NOT NULL", [msg.user_id, msg.channel, msg.group_id, since]).fetchone()
         return (to_group >= self.settings.group_replies_per_10min
                 or (to_resident or 0) >= self.settings.resident_replies_per_10min)
 

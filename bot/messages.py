@@ -15,7 +15,7 @@ def _storable(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    channel: str  # "qq" | "wechat" | "terminal" | "simulator" | "memory"
+    channel: str  # "qq" | "wechat" | "terminal" | "simulator:qq" | "simulator:wechat" | "memory"
     message_id: str  # a repeat is dropped: one WeChat message can arrive two or three times
     group_id: str | None  # None for a private chat
     user_id: str

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from bot.simulated import alike, real
 from knowledge.registryfile import RegistryRow
 
 
@@ -67,29 +68,31 @@ def registry_rows(db: Database) -> list[RegistryRow]:
 
 
 def find_group(db: Database, channel: str, group_id: str) -> GroupInfo | None:
+    """The registered group; on a simulated channel, the real group's registration under the simulated name."""
     row = db.execute(
         "SELECT g.channel, g.group_id, g.name, g.grid, gr.community, c.street FROM groups g "
         "JOIN grids gr ON gr.name = g.grid JOIN communities c ON c.name = gr.community "
         "WHERE g.channel = ? AND g.group_id = ?",
-        [channel, group_id],
+        [real(channel), group_id],
     ).fetchone()
-    return GroupInfo(*row) if row else None
+    return GroupInfo(channel, *row[1:]) if row else None
 
 
 def responders(db: Database, grid: str, channel: str) -> list[Person]:
     """The grid's workers on `channel`; if it has none there, the community contact (the fallback)."""
     workers = [
-        Person(r["name"], r["channel"], r["user_id"], r["kind"])
-        for r in db.query("SELECT * FROM people WHERE kind = 'worker' AND grid = ? AND channel = ? ORDER BY id", [grid, channel])
+        Person(r["name"], channel, r["user_id"], r["kind"])
+        for r in db.query("SELECT * FROM people WHERE kind = 'worker' AND grid = ? AND channel = ? ORDER BY id",
+                          [grid, real(channel)])
     ]
     if workers:
         return workers
     return [
-        Person(r["name"], r["channel"], r["user_id"], r["kind"])
+        Person(r["name"], channel, r["user_id"], r["kind"])
         for r in db.query(
             "SELECT p.* FROM people p JOIN grids g ON g.community = p.community "
             "WHERE p.kind = 'contact' AND g.name = ? AND p.channel = ? ORDER BY p.id",
-            [grid, channel],
+            [grid, real(channel)],
         )
     ]
 
@@ -98,14 +101,14 @@ def community_contacts(db: Database, community: str, channel: str) -> list[Perso
     """The community's contacts, each once: on `channel` where they have an account there, else on another."""
     people: dict[str, Person] = {}
     for r in db.query("SELECT * FROM people WHERE kind = 'contact' AND community = ? ORDER BY channel != ?, id",
-                      [community, channel]):
-        people.setdefault(r["name"], Person(r["name"], r["channel"], r["user_id"], r["kind"]))
+                      [community, real(channel)]):
+        people.setdefault(r["name"], Person(r["name"], alike(channel, r["channel"]), r["user_id"], r["kind"]))
     return list(people.values())
 
 
 def actor_rows(db: Database, channel: str, user_id: str) -> list[dict]:
     """The registry rows of a worker or community contact writing from this account."""
-    return list(db.query("SELECT * FROM people WHERE channel = ? AND user_id = ?", [channel, user_id]))
+    return list(db.query("SELECT * FROM people WHERE channel = ? AND user_id = ?", [real(channel), user_id]))
 
 
 def grids_of(db: Database, rows: list[dict]) -> frozenset[str]:

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from bot.app import Bot
+from bot.channels.memory import MemoryChannel
 from bot.channels.simulator import SimulatorChannel, split_mention
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -27,7 +28,7 @@ def test_split_mention():
     assert split_mention("补偿怎么算") == ("补偿怎么算", False)
 
 
-async def test_channel_records_what_is_said_and_sent():
+async def test_channel_records_what_is_said_and_sent_on_its_own_channel_names():
     received: list[Incoming] = []
 
     async def on_message(msg: Incoming) -> None:
@@ -37,32 +38,18 @@ async def test_channel_records_what_is_said_and_sent():
     task = asyncio.create_task(sim.run(on_message))
     await asyncio.sleep(0)
     await sim.say("qq", "g1", "张阿姨", "@小助手 几点开门")
-    await sim.send(Outgoing(1, "group", "qq", "g1", "八点", mention_name="张阿姨"))
-    await sim.send(Outgoing(2, "private", "qq", "w1", "新事项"))
-    await sim.send(Outgoing(3, "group", "qq", "g2", "别的群"))
-    assert received[0].channel == "qq" and received[0].group_id == "g1" and received[0].mentions_bot
+    await sim.send(Outgoing(1, "group", "simulator:qq", "g1", "八点", mention_name="张阿姨"))
+    await sim.send(Outgoing(2, "private", "simulator:qq", "w1", "新事项"))
+    await sim.send(Outgoing(3, "group", "simulator:qq", "g2", "别的群"))
+    # The group's own id, on the simulated twin of its channel: no real channel delivers what it causes.
+    assert sim.names == ("simulator:qq", "simulator:wechat")
+    assert received[0].channel == "simulator:qq" and received[0].group_id == "g1" and received[0].mentions_bot
     assert received[0].text == "几点开门" and received[0].user_name == "张阿姨"
     lines = sim.feed(0, [("qq", "g1")], [("qq", "w1")])
     assert [(line.kind, line.text) for line in lines] == [("resident", "@网格小助手 几点开门"), ("bot", "八点"),
                                                           ("to_worker", "新事项")]
     assert sim.feed(lines[1].seq, [("qq", "g1")], []) == []
-    sim.stop()
-    await task
-
-
-async def test_safe_mode_keeps_messages_off_real_channels():
-    received: list[Incoming] = []
-
-    async def on_message(msg: Incoming) -> None:
-        received.append(msg)
-
-    sim = SimulatorChannel(names=("simulator",))
-    task = asyncio.create_task(sim.run(on_message))
-    await asyncio.sleep(0)
-    await sim.say("qq", "g1", "张阿姨", "你好")
-    assert sim.safe_mode and received[0].channel == "simulator"
-    await sim.send(Outgoing(1, "group", "simulator", "g1", "您好"))
-    assert [line.text for line in sim.feed(0, [("qq", "g1")], [])] == ["你好", "您好"]
+    assert sim.health() == {"state": "up", "simulated": True}
     sim.stop()
     await task
 
@@ -167,7 +154,7 @@ async def test_a_grid_account_cannot_speak_as_the_community_contact(running):
     with running.db.atomic():
         other_grid = running.cases.file(category="sanitation", text="二网格楼下垃圾没人清", group=group, reporter_id="u-2",
                                         reporter_name="刘阿姨", message_id="grid2-case").case_id
-    await running.simulator.send(Outgoing(900, "private", "qq", "431669818", f"【事项退回】{other_grid}（金盆岭社区第2网格）"))
+    await running.simulator.send(Outgoing(900, "private", "simulator:qq", "431669818", f"【事项退回】{other_grid}（金盆岭社区第2网格）"))
     client = await as_user(running, "grid1")
     try:
         page = await client.get(f"/console/simulator?group={JINPENLING_QQ}")
@@ -236,4 +223,71 @@ async def test_without_a_simulator_channel_the_page_says_so(tmp_path):
         assert status == 404
     finally:
         await client.close()
+        bot.close()
+
+
+async def _simulator_beside_real_channels(tmp_path):
+    """A bot as `serve` runs it: QQ and WeChat (here in memory) and the simulator on one database."""
+    clock = FakeClock(datetime(2026, 11, 26, 9, 30))
+    bot = Bot(Settings(db=str(tmp_path / "bot.db")), clock=clock)
+    add_test_users(bot.db)
+    simulator, real = SimulatorChannel(clock=clock), MemoryChannel()
+    bot.add_channel(real)
+    bot.add_channel(simulator)
+    task = asyncio.create_task(simulator.run(bot.on_message))
+    await asyncio.sleep(0)
+    return bot, clock, real, simulator, task
+
+
+async def test_simulated_traffic_never_reaches_a_real_group_or_worker(tmp_path):
+    """QA: the simulator's answers, its unanswered "where exactly?" and the case it became went to the real WeChat
+    group and worker once real channels ran on the same database, and a real resident was told "answered above"."""
+    bot, clock, real, simulator, task = await _simulator_beside_real_channels(tmp_path)
+    client = await as_user(bot, "district")
+    try:
+        await client.get(f"/console/simulator?group={JINPENLING}")
+        for name, text in (("测试员甲", "@网格小助手 征收补偿标准是怎么定的"), ("测试员乙", "@网格小助手 征收补偿标准是怎么定的"),
+                           ("测试员丙", "楼下饭店油烟直排太呛了")):
+            status, _ = await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": name, "text": text})
+            assert status == 200
+        clock.advance(hours=1)  # nobody said where: the report is filed with 位置待核实
+        bot.tick()
+        await bot.deliver()
+        assert real.sent == []
+        lines = await feed(client, JINPENLING)
+        assert [line["mention"] for line in lines if line["kind"] == "bot"][:1] == ["测试员甲"]  # the rest are paced
+        assert any("新网格事项" in line["text"] for line in lines if line["kind"] == "to_worker")
+        case = bot.cases.list_cases()[0]
+        assert case["channel"] == "simulator:wechat" and case["grid"] == "金盆岭社区第1网格"
+        assert "模拟" in await client.get(f"/console/cases/{case['id']}")
+        # A real resident asking the same in the real group gets the answer: nothing was said there.
+        bot.handle(Incoming("wechat", "real-1", "86429270894@chatroom", "wxid_resident", "征收补偿标准是怎么定的",
+                            "王大爷", True))
+        await bot.deliver()
+        assert [item.target for item in real.sent] == ["86429270894@chatroom"]
+        assert "国有土地上房屋征收与补偿条例" in real.sent[0].text and "回答过" not in real.sent[0].text
+    finally:
+        await client.close()
+        simulator.stop()
+        await task
+        bot.close()
+
+
+async def test_beside_real_channels_a_group_message_is_handled_as_in_the_group(tmp_path):
+    """QA: under `serve` every simulated group message got the private-chat greeting."""
+    bot, _, real, simulator, task = await _simulator_beside_real_channels(tmp_path)
+    client = await as_user(bot, "district")
+    try:
+        await client.get(f"/console/simulator?group={JINPENLING}")
+        for text in ("哈哈今天天气不错", "5栋楼下路灯坏了好几天了"):
+            await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "李叔", "text": text})
+            await bot.deliver()
+        said = [line["text"] for line in await feed(client, JINPENLING) if line["kind"] == "bot"]
+        assert len(said) == 1 and "请直接说出您的问题" not in said[0]  # chatter gets no answer; the report is taken
+        assert bot.cases.list_cases()[0]["channel"] == "simulator:wechat"
+        assert real.sent == []
+    finally:
+        await client.close()
+        simulator.stop()
+        await task
         bot.close()

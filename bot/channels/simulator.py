@@ -1,9 +1,9 @@
 """The console's group-chat simulator: a channel whose groups and workers' inboxes are a page in the browser.
 
-With names ("qq", "wechat") it stands in for the real channels (nothing configured), so a message typed on the page
-goes through the whole pipeline under the group's own channel and id, and every reply and notification comes back
-here. With other names (real channels running) its messages arrive as channel "simulator", so nothing reaches a
-real group or a real worker.
+A message typed on the page goes through the whole pipeline with the group's own id, on the simulated twin of the
+group's channel ("simulator:wechat" for a WeChat group, see bot/simulated.py): it is answered, asks where, files a
+case and tells the grid's workers as in the real group, and every reply and notice comes back here, never to a real
+group or worker, whether real channels run beside it or not.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from bot.channels.base import ChannelError, OnMessage
 from bot.clock import Clock
 from bot.messages import Incoming, Outgoing
+from bot.simulated import CHANNELS, simulated
 
 MENTION_PREFIXES = ("@网格小助手", "@小助手", "@bot")
 KEEP = 5000  # lines kept in memory, all groups together
@@ -28,7 +29,7 @@ class Line:
     seq: int
     at: str  # HH:MM:SS, for display
     kind: str  # "resident" (typed in a group) | "bot" (bot in a group) | "to_worker" | "from_worker"
-    channel: str
+    channel: str  # simulated: "simulator:qq" | "simulator:wechat"
     target: str  # group id for group lines, user id for private ones
     who: str
     text: str
@@ -48,8 +49,9 @@ def split_mention(text: str) -> tuple[str, bool]:
 
 
 class SimulatorChannel:
-    def __init__(self, names: tuple[str, ...] = ("qq", "wechat"), clock: Clock | None = None, keep: int = KEEP):
-        self.names = names
+    names = tuple(simulated(channel) for channel in CHANNELS)
+
+    def __init__(self, clock: Clock | None = None, keep: int = KEEP):
         self.clock = clock or Clock()
         self.lines: deque[Line] = deque(maxlen=keep)
         self._seq = itertools.count(1)
@@ -61,13 +63,9 @@ class SimulatorChannel:
     def ready(self) -> bool:
         return self._on_message is not None
 
-    @property
-    def safe_mode(self) -> bool:
-        """Real channels carry the group names: messages go in as "simulator" and never reach a real group."""
-        return not {"qq", "wechat"} & set(self.names)
-
-    def _incoming_channel(self, channel: str) -> str:
-        return channel if channel in self.names else "simulator"
+    def health(self) -> dict[str, object]:
+        """/healthz shows the simulator as such: no real QQ or WeChat link is behind it."""
+        return {"state": "up", "simulated": True}
 
     async def run(self, on_message: OnMessage) -> None:
         self._on_message = on_message
@@ -101,9 +99,9 @@ class SimulatorChannel:
         body, prefixed = split_mention(text)
         mentioned = mentioned or prefixed
         shown = f"@网格小助手 {body}" if mentioned else body
-        line = self._add("resident", self._incoming_channel(channel), group_id, user_name, shown)
+        line = self._add("resident", simulated(channel), group_id, user_name, shown)
         await self._on_message(Incoming(
-            self._incoming_channel(channel), f"sim-{uuid.uuid4().hex}", group_id, f"sim:{user_name}", body,
+            simulated(channel), f"sim-{uuid.uuid4().hex}", group_id, f"sim:{user_name}", body,
             user_name, mentioned,
         ))
         return line
@@ -112,9 +110,9 @@ class SimulatorChannel:
         """A grid worker writes to the bot in private (e.g. to take a case)."""
         if self._on_message is None:
             raise ChannelError("模拟群聊未启动")
-        line = self._add("from_worker", self._incoming_channel(channel), user_id, user_name, text.strip())
+        line = self._add("from_worker", simulated(channel), user_id, user_name, text.strip())
         await self._on_message(Incoming(
-            self._incoming_channel(channel), f"sim-{uuid.uuid4().hex}", None, user_id, text.strip(), user_name, False,
+            simulated(channel), f"sim-{uuid.uuid4().hex}", None, user_id, text.strip(), user_name, False,
         ))
         return line
 
@@ -125,14 +123,13 @@ class SimulatorChannel:
             self._add("to_worker", item.channel, item.target, "网格小助手", item.text)
 
     def feed(self, since: int, groups: Iterable[tuple[str, str]], people: Iterable[tuple[str, str]]) -> list[Line]:
-        """Lines after `since` in these groups, and private lines to or from these people ((channel, id) pairs)."""
-        groups, people = set(groups), set(people)
-        group_ids, people_ids = {g for _, g in groups}, {u for _, u in people}
+        """Lines after `since` in these groups, and private lines to or from these people ((channel, id) pairs, the
+        channel real or simulated)."""
+        groups = {(simulated(channel), group_id) for channel, group_id in groups}
+        people = {(simulated(channel), user_id) for channel, user_id in people}
 
         def wanted(line: Line) -> bool:
-            keys, ids = (groups, group_ids) if line.kind in ("resident", "bot") else (people, people_ids)
-            # In safe mode every line is on channel "simulator": the id alone says where it belongs.
-            return (line.channel, line.target) in keys or (line.channel == "simulator" and line.target in ids)
+            return (line.channel, line.target) in (groups if line.kind in ("resident", "bot") else people)
 
         return [line for line in self.lines if line.seq > since and wanted(line)]
 

@@ -60,7 +60,7 @@ async def page(request: web.Request) -> web.Response:
     people = _people(request, group) if group else []
     who = list(dict.fromkeys((p["name"], p["kind"]) for p in people))  # one person may be on two channels
     return render(request, "simulator.html", enabled=simulator is not None, groups=groups, group=group, key=key,
-                  people=people, who=who, safe=bool(simulator and simulator.safe_mode))
+                  people=people, who=who)
 
 
 async def feed(request: web.Request) -> web.Response:
