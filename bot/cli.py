@@ -9,6 +9,7 @@ import logging
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.listen import CannotListen
 from knowledge.entry import InvalidFile
 
 log = logging.getLogger("gridbot")
@@ -194,8 +195,8 @@ def cmd_chat(args) -> int:
     return 0
 
 
-def _log_to_stdout() -> None:
-    logging.getLogger().setLevel(logging.INFO)
+def _log_to_stdout(verbose: bool) -> None:
+    logging.getLogger().setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in logging.getLogger().handlers:
         handler.setStream(sys.stdout)
 
@@ -206,7 +207,7 @@ def cmd_serve(args) -> int:
     from bot.service import serve
 
     settings = _settings(args)
-    _log_to_stdout()
+    _log_to_stdout(args.verbose)
     bot = _bot(args)
     # The simulator speaks on its own channel names beside the real ones: nothing of it reaches a real group.
     channels = [*configured_channels(settings), SimulatorChannel(clock=bot.clock)]
@@ -216,22 +217,24 @@ def cmd_serve(args) -> int:
 
 def cmd_console(args) -> int:
     """The embedded default: the admin console with the group-chat simulator standing in for WeChat and QQ."""
-    from bot.accounts import ensure_first_admin
     from bot.channels.simulator import SimulatorChannel
+    from bot.listen import web_address
     from bot.service import serve
 
     settings = _settings(args)
     bot = _bot(args)
-    address = f"http://{settings.web_host}:{settings.web_port}/console/"
-    password = ensure_first_admin(bot.db)
-    print(f"网格小助手已启动（本地 SQLite：{settings.db_path}；模拟群聊代替微信/QQ）", flush=True)
-    print(f"管理控制台：{address}   模拟群聊：{address}simulator", flush=True)
-    if password:
-        print(f"首个管理员账号：admin   一次性密码：{password}（首次登录后须修改）", flush=True)
-    else:
-        print("请用已有账号登录；忘记密码可运行 python run_bot.py users passwd admin", flush=True)
-    print("按 Ctrl-C 停止。", flush=True)
-    serve(bot, [SimulatorChannel(clock=bot.clock)], settings.web_host, settings.web_port)
+
+    def banner(service) -> None:
+        address, password = web_address(settings.web_host, service.port), service.first_admin_password
+        print(f"网格小助手已启动（本地 SQLite：{settings.db_path}；模拟群聊代替微信/QQ）", flush=True)
+        print(f"管理控制台：{address}   模拟群聊：{address}simulator", flush=True)
+        if password:
+            print(f"首个管理员账号：admin   一次性密码：{password}（首次登录后须修改）", flush=True)
+        else:
+            print("请用已有账号登录；忘记密码可运行 python run_bot.py users passwd admin", flush=True)
+        print("按 Ctrl-C 停止。", flush=True)
+
+    serve(bot, [SimulatorChannel(clock=bot.clock)], settings.web_host, settings.web_port, ready=banner)
     return 0
 
 
@@ -293,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to standard error")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="SQLite database file (default data/bot.db, or BOT_DB)")
+    # Also after the command (`serve -v`, and the default console's `--db x.db -v`); SUPPRESS keeps a -v given
+    # before the command from being reset.
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("ask", parents=[common], help="dry run: what the bot would do with one group message")
@@ -379,9 +385,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("cases show 需要事项编号")
     try:
         return args.func(args)
-    except (InvalidFile, ConfigError) as exc:
+    except (InvalidFile, ConfigError, CannotListen) as exc:
         print(exc, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before the server took over the signal (loading the models, hashing …)
+        print("已中断。", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # no traceback reaches a user; -v shows it

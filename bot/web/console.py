@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 
-from bot.accounts import ensure_first_admin
 from bot.app import Bot
 from bot.channels.simulator import SimulatorChannel
 from bot.web.auth import require_login, sessions
@@ -16,7 +13,6 @@ from bot.web.middlewares import error_pages, security_headers
 from bot.web.render import STATIC_DIR, make_templates
 from bot.web.routes import console_routes
 
-log = logging.getLogger(__name__)
 PREFIX = "/console"
 
 
@@ -40,6 +36,4 @@ def mount_console(app: web.Application, bot: Bot) -> web.Application:
     console.router.add_static("/static", STATIC_DIR, name="static", append_version=False)
     app.add_subapp(PREFIX, console)
     app.router.add_get("/", to_console)
-    if password := ensure_first_admin(bot.db):
-        log.warning("控制台首个管理员账号已创建：用户名 admin，一次性密码 %s（首次登录后须修改）", password)
     return console
