@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 import tomllib
 from dataclasses import fields
 from pathlib import Path
@@ -36,3 +38,18 @@ def test_the_systemd_unit_makes_its_own_private_state_directory():
     assert "useradd" in unit  # User=gridbot must exist before the first start
     assert "ReadWritePaths=/var/lib/gridbot" not in unit  # fails the start when the directory is missing
     assert "Environment=BOT_DB=/var/lib/gridbot/" in unit
+
+
+def test_the_docs_name_no_file_outside_the_repository():
+    """QA: docs/wechat.md sent readers to ../shared/PROTOCOLS.md, which a clone of the repository does not have."""
+    for doc in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):
+        for name in re.findall(r"[`(]([\w./-]+\.md)[`)]", doc.read_text(encoding="utf-8")):
+            assert (doc.parent / name).exists() or (ROOT / name).exists(), f"{doc.name} points to missing {name}"
+
+
+def test_make_eval_without_the_evaluation_set_says_what_is_missing(tmp_path):
+    missing = tmp_path / "no-such-set"
+    result = subprocess.run(["make", "-s", "eval", f"EVAL_DIR={missing}"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0
+    assert f"没有找到评测集：{missing}/messages.jsonl" in result.stderr and "EVAL_DIR" in result.stderr
