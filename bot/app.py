@@ -143,6 +143,9 @@ class Bot:
             log.error("数据库暂不可用（%s）：消息 %s/%s 稍后重试", exc, msg.channel, msg.message_id)
             self.metrics.count("store_errors")
             self._unstored.append(msg)
+        # A queue with a backlog hands its messages over without a pause; let the outbox send between them, so
+        # replies go out while a burst is still being read rather than after it.
+        await asyncio.sleep(0)
 
     def retry_unstored(self) -> int:
         """Handle what could not be stored or finished while the store was unavailable; stop at the next error."""
