@@ -85,9 +85,11 @@ class _Detail(NamedTuple):
     said_by: tuple[str, ...]
 
 
-def _asks(norm: str, mentioned: bool) -> bool:
-    """Whether a normalised message is shaped like a question to whoever may answer it."""
-    return bool(_QUESTION.search(_NOT_ASKING_THE_BOT.sub("", norm)) or _QUERY_HEAD.search(norm)) \
+def _asks(norm: str, mentioned: bool, asked: str | None = None) -> bool:
+    """Whether a normalised message is shaped like a question to whoever may answer it; `asked`: the message less
+    what asks the bot nothing, when the caller has it already."""
+    asked = _NOT_ASKING_THE_BOT.sub("", norm) if asked is None else asked
+    return bool(_QUESTION.search(asked) or _QUERY_HEAD.search(norm)) \
         and (mentioned or not _TO_A_NEIGHBOUR.match(norm)) and not _A_JOKE.match(norm)
 
 
@@ -269,7 +271,7 @@ class Understanding:
         content = self.segmenter.content(words)
         candidates = self._search(norm, content, allow)
         asked = _NOT_ASKING_THE_BOT.sub("", norm)
-        question = _asks(norm, mentioned)
+        question = _asks(norm, mentioned, asked)
         # "…不给办门禁卡，这合理吗" is indignation, no question: it neither softens the report it ends nor lets an entry
         # that matches the rest win over it.
         sincere = question and bool(_QUESTION.search(INDIGNATION.sub("", asked)))
