@@ -10,7 +10,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 
 from sqlite_utils import Database
@@ -156,7 +156,7 @@ class Dispatcher:
             return "attachment", self._attach(msg)
         if group is None:
             return self._private_chat(msg)
-        plan = self._plan(self._classify(msg.text, msg.mentions_bot, group), group, msg.mentions_bot, msg.text)
+        plan = self._plan(self._classify(msg.text, msg.mentions_bot, group), group, msg.mentions_bot)
         return plan.decision.intent, self._apply(plan, msg)
 
     def _classify(self, text: str, mentioned: bool, group: GroupInfo | None,
@@ -190,7 +190,15 @@ class Dispatcher:
         Raises UnknownGroup for a `group_id` the registry does not have.
         """
         group = self.preview_group(group_id, channel) if group_id else None
-        return self._plan(self._classify(text, mentioned, group, units), group, mentioned, text)
+        plan = self._plan(self._classify(text, mentioned, group, units), group, mentioned)
+        d = plan.decision
+        # The same problem already open in this grid: the report would join that case (as desk.file does when filing;
+        # only the dry run asks here, so live traffic does not search twice).
+        if d.intent == "complaint" and plan.location and group and \
+                (duplicate := self.desk.find_duplicate(group.grid, d.category, text)):
+            reporters = len(self.desk.get(duplicate["id"])["reporters"])
+            return replace(plan, reply=replies.case_merged(duplicate["id"], reporters + 1))
+        return plan
 
     def preview_group(self, group_id: str, channel: str = "qq") -> GroupInfo:
         """The registered group a dry run speaks in, looked up on `channel` first; UnknownGroup if there is none."""
@@ -199,7 +207,7 @@ class Dispatcher:
             raise UnknownGroup(group_id)
         return group
 
-    def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool, text: str) -> Plan:
+    def _plan(self, decision: Decision, group: GroupInfo | None, mentioned: bool) -> Plan:
         people = responders(self.db, group.grid, group.channel) if group else []
         if decision.intent == "faq":
             return Plan(decision, decision.faq.answer, group, people)
@@ -208,10 +216,6 @@ class Dispatcher:
             location = find_location(decision.text)
             if location is None:
                 return Plan(decision, replies.ask_location(label), group, people)
-            # The same problem already open in this grid: the report would join that case (as desk.file does).
-            if group and (duplicate := self.desk.find_duplicate(group.grid, decision.category, text)):
-                reporters = len(self.desk.get(duplicate["id"])["reporters"])
-                return Plan(decision, replies.case_merged(duplicate["id"], reporters + 1), group, people, location)
             number = preview_number(self.db, self.clock)
             due = self.desk.due(decision.category, self.clock.now())
             return Plan(decision, replies.case_filed(number, label, people, due), group, people, location)
@@ -264,9 +268,10 @@ class Dispatcher:
 
     def _home_group(self, msg: Incoming) -> GroupInfo | None:
         """The registered group this person last wrote in, if any."""
+        # find_group reads the registry under the real channel, also for the simulator's (simulator:qq -> qq).
         row = self.db.execute(
-            "SELECT i.group_id FROM inbox i JOIN groups g ON g.channel = i.channel AND g.group_id = i.group_id "
-            "WHERE i.channel = ? AND i.user_id = ? ORDER BY i.id DESC LIMIT 1", [msg.channel, msg.user_id]).fetchone()
+            "SELECT group_id FROM inbox WHERE channel = ? AND user_id = ? AND group_id IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1", [msg.channel, msg.user_id]).fetchone()
         return find_group(self.db, msg.channel, row[0]) if row else None
 
     # -- cases ------------------------------------------------------------------------------------------
