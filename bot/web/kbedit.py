@@ -33,10 +33,11 @@ def visible_entry(bot: Bot, scope: Scope, faq_id: str) -> dict:
     return row
 
 
-def editable_entry(bot: Bot, scope: Scope, faq_id: str) -> dict:
+def editable_entry(bot: Bot, scope: Scope, faq_id: str, user: User) -> dict:
+    """The entry's row if this user may change it: 404 when they may not see it, 403 (saying why) when only see it."""
     row = visible_entry(bot, scope, faq_id)
-    if not scope.owns_entry(row["owner"]):
-        raise web.HTTPForbidden(text=DISTRICT_ONLY)
+    if refusal := edit_refusal(user, scope, row["owner"]):
+        raise web.HTTPForbidden(text=refusal)
     return row
 
 

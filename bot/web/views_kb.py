@@ -67,9 +67,8 @@ async def edit_page(request: web.Request) -> web.Response:
 
 
 async def save_entry(request: web.Request) -> web.Response:
-    require_admin(request, GRID_READ_ONLY)
     bot, form, scope, user = request.config_dict[BOT], await request.post(), scope_for(request), current_user(request)
-    row = editable_entry(bot, scope, request.match_info["faq_id"])
+    row = editable_entry(bot, scope, request.match_info["faq_id"], user)
     result = read_form(bot, form, scope, faq_id=row["id"])
     if str(row["version"]) != form.get("version"):
         result.errors["-"] = "保存前该条目已被他人修改，请刷新页面查看最新内容后再改"
@@ -83,8 +82,8 @@ async def save_entry(request: web.Request) -> web.Response:
 
 
 async def set_enabled(request: web.Request) -> web.Response:
-    bot, user = request.config_dict[BOT], require_admin(request, GRID_READ_ONLY)
-    row = editable_entry(bot, scope_for(request), request.match_info["faq_id"])
+    bot, user = request.config_dict[BOT], current_user(request)
+    row = editable_entry(bot, scope_for(request), request.match_info["faq_id"], user)
     enable = request.match_info["action"] == "enable"
     kb.set_enabled(bot.db, row["id"], enable, user.username, bot.clock.iso())
     bot.reload_kb()
@@ -93,8 +92,8 @@ async def set_enabled(request: web.Request) -> web.Response:
 
 
 async def delete_entry(request: web.Request) -> web.Response:
-    bot, user = request.config_dict[BOT], require_admin(request, GRID_READ_ONLY)
-    row = editable_entry(bot, scope_for(request), request.match_info["faq_id"])
+    bot, user = request.config_dict[BOT], current_user(request)
+    row = editable_entry(bot, scope_for(request), request.match_info["faq_id"], user)
     kb.delete_entry(bot.db, row["id"], user.username, bot.clock.iso())
     bot.reload_kb()
     flash(request, f"已删除 {row['id']}（历史版本仍保留，可从历史中恢复）")
@@ -117,7 +116,7 @@ async def revert(request: web.Request) -> web.Response:
     bot, form, scope = request.config_dict[BOT], await request.post(), scope_for(request)
     faq_id = request.match_info["faq_id"]
     if kb.entry_row(bot.db, faq_id) is not None:
-        editable_entry(bot, scope, faq_id)
+        editable_entry(bot, scope, faq_id, user)
     elif not scope.everything:
         raise web.HTTPNotFound(text=f"没有编号为 {faq_id} 的知识库条目")
     wanted = whole_number(form.get("version", ""))

@@ -7,7 +7,7 @@ from aiohttp import web
 from bot import kb, unanswered
 from bot.app import Bot
 from bot.numbers import whole_numbers
-from bot.web.auth import require_admin
+from bot.web.auth import current_user, require_admin
 from bot.web.kbedit import GRID_READ_ONLY, editable_entry
 from bot.web.keys import BOT
 from bot.web.render import flash, redirect, render
@@ -39,8 +39,8 @@ async def unanswered_page(request: web.Request) -> web.Response:
 
 async def attach(request: web.Request) -> web.Response:
     """Add a group's texts to an existing entry's similar phrasings."""
-    bot, user, ids = request.config_dict[BOT], require_admin(request, GRID_READ_ONLY), await _posted_ids(request)
-    row = editable_entry(bot, scope_for(request), str((await request.post()).get("faq_id", "")))
+    bot, user, ids = request.config_dict[BOT], current_user(request), await _posted_ids(request)
+    row = editable_entry(bot, scope_for(request), str((await request.post()).get("faq_id", "")), user)
     if not ids:
         raise web.HTTPBadRequest(text="这些问题已处理或不在您的管辖范围内")
     kb.add_similar(bot.db, row["id"], unanswered.texts_of(bot.db, ids), user.username, bot.clock.iso())
