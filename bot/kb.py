@@ -39,10 +39,11 @@ def save_entry(db: Database, entry: FaqEntry, author: str, at: str, action: str 
     `owner` and `enabled` None keep what the entry had; an entry restored after a delete gets back the owner
     its last version recorded, and its version numbers carry on where its history left off."""
     with db.atomic():
-        current = db.execute("SELECT owner, enabled, version FROM faq WHERE id = ?", [entry.id]).fetchone()
+        current = db.execute("SELECT owner, enabled FROM faq WHERE id = ?", [entry.id]).fetchone()
+        # Every change writes a version, also a delete: numbering carries on across delete and restore.
         last = db.execute("SELECT version, owner FROM faq_versions WHERE faq_id = ? ORDER BY version DESC, id DESC "
                           "LIMIT 1", [entry.id]).fetchone()
-        version = max(last[0] if last else 0, current[2] if current else 0) + 1
+        version = (last[0] if last else 0) + 1
         if owner is None:
             owner = current[0] if current else (last[1] if last and last[1] is not None else "")
         if enabled is None:
@@ -152,11 +153,6 @@ def categories(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT category FROM faq ORDER BY category").fetchall()]
 
 
-def update_entry(db: Database, entry: FaqEntry, author: str, at: str, action: str = "update",
-                 owner: str | None = None) -> int:
-    """save_entry for the console: a disabled entry stays disabled; `owner` None keeps the entry's owner."""
-    return save_entry(db, entry, author, at, action=action, owner=owner)
-
 
 def set_enabled(db: Database, faq_id: str, enabled: bool, author: str, at: str) -> int | None:
     """Disable (the bot stops answering with it) or enable again; kept in the history like any change."""
@@ -200,7 +196,7 @@ def revert_entry(db: Database, faq_id: str, version: int, author: str, at: str) 
     entry = version_entry(db, faq_id, version)
     if entry is None:
         return None
-    return update_entry(db, entry, author, at, action=f"revert:{version}")
+    return save_entry(db, entry, author, at, action=f"revert:{version}")
 
 
 def add_similar(db: Database, faq_id: str, texts: list[str], author: str, at: str) -> int | None:
@@ -213,7 +209,7 @@ def add_similar(db: Database, faq_id: str, texts: list[str], author: str, at: st
     if not new:
         return db.execute("SELECT version FROM faq WHERE id = ?", [faq_id]).fetchone()[0]
     changed = FaqEntry(entry.id, entry.category, entry.question, entry.similar + new, entry.keywords, entry.answer)
-    return update_entry(db, changed, author, at, action="similar")
+    return save_entry(db, changed, author, at, action="similar")
 
 
 def most_asked(db: Database, limit: int = 10) -> list[dict]:

@@ -28,7 +28,7 @@ def bot(tmp_path_factory):
     instance.cases.resolve(filed[0].case_id, Actor("admin", "admin"), "已处理")
     instance.db.execute("UPDATE faq SET hits = 42 WHERE id = 'zs-001'")
     own = FaqEntry("jpl-060", "网格服务", "金盆岭社区活动室怎么预约", (), (), "到社区服务站登记预约。")
-    kb.update_entry(instance.db, own, "jinpenling", "2026-11-26T09:00:00", owner="金盆岭社区")
+    kb.save_entry(instance.db, own, "jinpenling", "2026-11-26T09:00:00", owner="金盆岭社区")
     instance.db.execute("UPDATE faq SET hits = 7 WHERE id = 'jpl-060'")
     instance.db["unanswered"].insert({"channel": "wechat", "group_id": "86429270894@chatroom", "user_id": "u", "text": "社区食堂几点开门",
                                       "mentioned": 1, "at": "2026-11-26T09:00:00"})

@@ -51,7 +51,7 @@ async def create_entry(request: web.Request) -> web.Response:
     if result.entry is None:
         return render(request, "kb_edit.html", status=400, row=None, values=result.values, errors=result.errors,
                       owners=_owners(request), categories=kb.categories(bot.db), unanswered=form.get("unanswered", ""))
-    kb.update_entry(bot.db, result.entry, user.username, bot.clock.iso(), owner=result.values["owner"])
+    kb.save_entry(bot.db, result.entry, user.username, bot.clock.iso(), owner=result.values["owner"])
     unanswered.resolve(bot.db, ids, user.username, bot.clock.iso(), result.entry.id)
     bot.reload_kb()
     flash(request, f"已新建条目 {result.entry.id}，机器人已开始使用")
@@ -75,7 +75,7 @@ async def save_entry(request: web.Request) -> web.Response:
     if result.entry is None or result.errors:
         return render(request, "kb_edit.html", status=400, row=row, values=result.values, errors=result.errors,
                       owners=_owners(request), categories=kb.categories(bot.db), unanswered="", can_edit=True)
-    kb.update_entry(bot.db, result.entry, user.username, bot.clock.iso(), owner=result.values["owner"])
+    kb.save_entry(bot.db, result.entry, user.username, bot.clock.iso(), owner=result.values["owner"])
     bot.reload_kb()
     flash(request, f"已保存 {row['id']}，机器人已使用新内容")
     raise redirect(f"/console/kb/entry/{row['id']}")
