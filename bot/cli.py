@@ -44,6 +44,7 @@ def cmd_ask(args) -> int:
         if args.explain:
             answer["explain"] = {
                 "normalized": d.text, "words": list(d.words), "reason": d.reason, "is_question": d.is_question,
+                **({"meaning_sure": round(d.meaning_sure, 3)} if d.meaning_sure is not None else {}),
                 "suggestions": [e.id for e in d.suggestions],
                 "candidates": [
                     {"faq_id": c.entry.id, "score": c.score, "phrasing": c.best_phrasing,

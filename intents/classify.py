@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from intents.complaint import HELP_ASKED, INDIGNATION, REQUEST, ComplaintDetector, ComplaintSignal, as_in_messages
-from intents.matcher import Candidate, FaqIndex, defined_thing, with_confidences
+from intents.matcher import FEATURES, Candidate, FaqIndex, defined_thing, with_confidences
 from intents.meaning import Meaning
 from intents.normalize import Normalizer
 from intents.segment import Segmenter
@@ -114,6 +115,26 @@ def _return_free_memory() -> None:
         pass
 
 
+# The meaning band's logistic model: how sure the top candidate of a question the words leave unsure is right, from the
+# words' confidence and margin (0-1), whether the bot was @-mentioned, the sentence cosine to the top candidate and its
+# lead over the next two, and the candidate's word features. Weights (bias first) fitted by
+# benchmarks/calibrate_meaning.py on our labelled sets; refit them when the matcher's WEIGHTS change.
+MEANING_FEATURES = ("score", "margin", "mentioned", "cosine", "lead", *FEATURES)
+MEANING_WEIGHTS = (-0.438, 2.924, 4.459, -0.067, 7.221, 6.987, -3.564, -6.749, 1.960, -3.740, -6.701, -0.848, 1.612, 0.029,
+                   0.697, 0.140, 1.430, -3.120)
+
+
+def meaning_features(top: Candidate, second: float, mentioned: bool, near: tuple[float, ...]) -> tuple[float, ...]:
+    lead = near[0] - max(near[1:], default=0.0)
+    return (top.score / 100, (top.score - second) / 100, float(mentioned), near[0], lead,
+            *(top.features[name] for name in FEATURES))
+
+
+def meaning_confidence(values: tuple[float, ...], weights: tuple[float, ...] = MEANING_WEIGHTS) -> float:
+    z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
+    return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     mention: float = 30.0
@@ -124,9 +145,12 @@ class Thresholds:
     strong: float = 60.0  # a question that matches an entry this well is answered unless it wants something done
     terse: float = 80.0  # a plain message that is no question form (e.g. "加装电梯补贴") is answered only above this
     # A question the words leave unsure (top candidate at least `meaning_floor`) is answered when its meaning is close to
-    # the top candidate's phrasings (cosine) and closer than to the runners-up by `meaning_lead`.
+    # the top candidate's phrasings (cosine) and closer than to the runners-up by `meaning_lead`, or else when the
+    # meaning band's model, weighing words and meaning together, is `meaning_sure` the top candidate is right
+    # (0.75: a wrong answer costs as much as three right ones earn).
     meaning: float = 0.55
     meaning_lead: float = 0.05
+    meaning_sure: float = 0.75
     meaning_floor: float = 10.0
 
 
@@ -144,6 +168,7 @@ class Decision:
     candidates: tuple[Candidate, ...] = field(default=(), repr=False)
     complaint: ComplaintSignal | None = field(default=None, repr=False)
     meaning: tuple[float, ...] = ()  # cosines of the first candidates, when words left the bot unsure
+    meaning_sure: float | None = None  # how sure the meaning band's model was of the top candidate, when it was asked
 
 
 class Understanding:
@@ -335,6 +360,11 @@ class Understanding:
             if near and near[0] >= t.meaning and (lead := near[0] - max(near[1:], default=0.0)) >= t.meaning_lead:
                 return Decision("faq", top.score, f"meaning: cosine {near[0]:.2f}, {lead:.2f} ahead of the next", faq=top.entry,
                                 **common)
+            # Not for a message that names a problem ("停水停到什么时候？一家老小等着做饭"): a report it could not place.
+            if near and not complaint.problems:
+                common["meaning_sure"] = sure = meaning_confidence(meaning_features(top, second, mentioned, near))
+                if sure >= t.meaning_sure:
+                    return Decision("faq", top.score, f"meaning with words: {sure:.0%} sure", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
             close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))
             return Decision("none", top.score, "unsure: offer choices", suggestions=close, **common)

@@ -50,6 +50,14 @@ def test_explain_shows_words_candidates_and_reason(cli):
     assert explain["reason"]
 
 
+def test_explain_shows_how_sure_the_meaning_band_was_when_words_left_the_bot_unsure(cli):
+    unsure = cli("ask", "为什么那个安置费给得那么少，是按什么规定算的", "--json", "--explain").json_lines()[0]
+    assert unsure["intent"] == "none" and unsure["explain"]["candidates"][0]["meaning"] > 0
+    assert 0 <= unsure["explain"]["meaning_sure"] < 0.75
+    sure = cli("ask", "业委会怎么成立", "--json", "--explain", "--mention").json_lines()[0]
+    assert "meaning_sure" not in sure["explain"]  # the words were sure: the band was not asked
+
+
 def test_group_option_names_the_grid_worker(cli):
     group = cli("registry", "groups", "--json").json_lines()[0][0]
     answer = cli("ask", "请问社保卡丢了去哪里补办？", "--json", "--mention", "--group", group["group_id"]).json_lines()[0]

@@ -2,7 +2,7 @@
 in a process of its own, so nothing another test loaded can colour the figures.
 
 Complaint recall, precision, category accuracy, silence and the wrong-answer rate are held to the issue's targets.
-FAQ accuracy does not reach its target (0.92) yet: its floor sits just under what the bot measures now (0.892; see
+FAQ accuracy does not reach its target (0.92) yet: its floor sits just under what the bot measures now (0.908; see
 docs/matching.md)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tests.conftest import run_process
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev"
 FLOORS = {
-    "faq_accuracy": 0.89,
+    "faq_accuracy": 0.9,
     "complaint_recall": 0.92,
     "complaint_precision": 0.92,
     "category_accuracy": 0.88,

@@ -139,6 +139,26 @@ def test_meaning_does_not_answer_when_it_does_not_single_out_the_top_candidate(u
     assert decision.meaning and decision.meaning[0] - max(decision.meaning[1:], default=0.0) < understanding.thresholds.meaning_lead
 
 
+def test_what_the_cosine_alone_leaves_the_words_and_meaning_together_may_answer():
+    from intents.classify import Thresholds
+
+    text = "房子拆了以后一平能赔几个钱"  # the cosine rule alone answers it (test above); switched off here
+    weighing = Understanding(KB, lexicon=LEXICON, thresholds=Thresholds(meaning=1.01))
+    decision = weighing.classify(text, mentioned=False)
+    assert decision.faq is not None and decision.faq.id == "b-1" and decision.reason.startswith("meaning with words")
+    never_sure = Understanding(KB, lexicon=LEXICON, thresholds=Thresholds(meaning=1.01, meaning_sure=1.01))
+    assert never_sure.classify(text, mentioned=False).intent == "none"
+
+
+def test_the_meaning_model_is_surer_the_closer_the_meaning():
+    from intents.classify import MEANING_FEATURES, meaning_confidence
+
+    values = dict.fromkeys(MEANING_FEATURES, 0.3) | {"score": 0.25, "margin": 0.1, "mentioned": 1.0, "lead": 0.05}
+    sure = [meaning_confidence(tuple((values | {"cosine": cosine})[name] for name in MEANING_FEATURES))
+            for cosine in (0.2, 0.4, 0.6, 0.8)]
+    assert sure == sorted(sure) and sure[0] < 0.5 < sure[-1]
+
+
 def test_meaning_is_asked_only_when_words_leave_the_bot_unsure(understanding):
     assert understanding.classify("物业费的收费标准是怎么定的？", mentioned=True).meaning == ()  # sure already
     assert understanding.classify("大家早上好", mentioned=False).meaning == ()  # chit-chat
