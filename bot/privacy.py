@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from intents.normalize import narrow
+
 _DIGIT = "[0-9０-９]"  # people type full-width digits too
 # One space or dash may sit between any two digits: "138 1234 5678", "138-1234-5678", "430203 19900101 1234".
 _GAP = "[ \u3000\\-－‐–—]?"
@@ -27,11 +29,8 @@ _MOBILE = _alone(f"(?:(?:[+＋]|00)?86{_GAP})?(?P<number>[1１]{_GAP}[3-9３-９
 # Landlines with their area code: 0731-2288 1234, (0731)22881234, 010 1234 5678.
 _LANDLINE = _alone(f"[(（]?[0０]{_DIGIT}{{2,3}}[)）]?{_GAP}(?P<number>{_DIGIT}{{3,4}}{_GAP}{_run(4)})")
 
-_HALF_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
-
-
 def _digits(number: str) -> str:
-    return "".join(ch for ch in number.translate(_HALF_WIDTH) if ch.isdigit() or ch in "Xx")
+    return "".join(ch for ch in narrow(number) if ch.isdigit() or ch in "Xx")
 
 
 def _is_id_card(digits: str) -> bool:

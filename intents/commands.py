@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from intents.normalize import narrow
+
 WORKER_VERBS = {"接单": "accept", "办结": "resolve", "退回": "send_back", "转派": "transfer", "我的事项": "my_cases"}
 RESIDENT_VERBS = {"我的进度": "my_progress", "查询": "query"}
 RATINGS = {"满意": "satisfied", "基本满意": "fair", "不满意": "unsatisfied"}
@@ -19,10 +21,6 @@ USAGE = {
 }
 NEEDS_NOTE = {"resolve", "send_back", "transfer"}
 
-# Full-width digits, letters, hyphen and space read as their ASCII forms, one character for one: a note is then cut
-# from the text as typed at the same place, its Chinese punctuation untouched (NFKC would turn "，" into ",").
-_NARROW = {**{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}, **{c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)},
-           **{c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)}, 0xFF0D: ord("-"), 0x3000: ord(" ")}
 # A case number, and not the start of a place ("3栋" in "不满意，3栋还是没修" is no case 3).
 _CASE_ID = re.compile(r"(?:sf-?)?(\d{8}-?\d{1,4}|\d{1,4})(?!\d)(?![栋幢楼层]|单元|号楼)", re.IGNORECASE)
 _LEADING_NOISE = re.compile(r"(?:@\S+\s+)+")
@@ -41,7 +39,7 @@ class Command:
 
 
 def case_ref(token: str) -> str | None:
-    match = _CASE_ID.fullmatch(token.strip().translate(_NARROW))
+    match = _CASE_ID.fullmatch(narrow(token.strip()))
     return _ref(match) if match else None
 
 
@@ -53,7 +51,7 @@ def _ref(match: re.Match) -> str:
 def parse(text: str) -> Command | None:
     """A command, a malformed command (with `problem`), or None when the text is no command at all."""
     typed = text.strip()
-    plain = typed.translate(_NARROW)  # as long as `typed`: positions in one are positions in the other
+    plain = narrow(typed)  # a note is cut from `typed` at the same place, its Chinese punctuation untouched
     start = noise.end() if (noise := _LEADING_NOISE.match(plain)) else 0
     for word, verb in sorted({**WORKER_VERBS, **RESIDENT_VERBS}.items(), key=lambda kv: -len(kv[0])):
         if plain.startswith(word, start):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from intents.normalize import narrow
+
 _NUMBER = r"[0-9一二三四五六七八九十两]+"
 _BUILDING = re.compile(rf"{_NUMBER}\s*(?:栋|幢|号楼|单元|号门)(?:\s*{_NUMBER}\s*(?:单元|楼|层|号))*")
 _NAMED = re.compile(
@@ -48,6 +50,7 @@ _TRAILING_THANKS = re.compile(r"(?:谢谢(?:你们|您|了)?|麻烦(?:你们|您
 def place_description(text: str) -> str:
     """The resident's own words for the spot, from an answer to "where exactly?": every clause that names a place,
     whole ("建设路12号楼下门口", not just "12号楼"), without phone numbers, thanks or a leading "就在"."""
+    text = narrow(text)  # a phone number typed in full-width digits is still one
     clauses = (_TRAILING_THANKS.sub("", _LEADING_FILLER.sub("", c.strip())).strip()
                for c in _CLAUSE_END.split(_PHONE.sub("，", text)))
     kept = [c for c in clauses if c and names_a_place(c)]

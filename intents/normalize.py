@@ -10,6 +10,16 @@ from opencc import OpenCC
 
 MAX_CHARS = 1000  # longer messages are cut: the question is never in the 1,001st character
 
+# Full-width digits, letters and hyphen and the ideographic space as their ASCII forms, one character for one, so a
+# position in one text is a position in the other (NFKC would also turn "，" into "," and change lengths).
+_NARROW = {**{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}, **{c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)},
+           **{c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)}, 0xFF0D: ord("-"), 0x3000: ord(" ")}
+
+
+def narrow(text: str) -> str:
+    """Full-width digits and letters as a Chinese input method types them (１２３, ＳＦ) in ASCII, nothing else changed."""
+    return text.translate(_NARROW)
+
 _CQ = re.compile(r"\[cq:[^\]]*\]")  # applied after lower()
 _MENTION = re.compile(r"@[^\s@\u2005,;:!?，。；：！？、]{1,24}[\s\u2005]?")  # a name ends at a space or a stop: 回复@王姐：…
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
 from aiohttp import web
 
 from bot.app import Bot
@@ -297,14 +298,15 @@ def test_a_command_or_thanks_instead_of_a_place_is_no_location(chat):
     assert reported_by(chat, "304")["location"] == "东门"
 
 
-def test_the_answer_to_where_keeps_the_whole_place_and_drops_the_phone_number(chat):
+@pytest.mark.parametrize("answer", ["建设路12号楼下门口，电话13812345678", "建设路１２号楼下门口，电话１３８１２３４５６７８"])
+def test_the_answer_to_where_keeps_the_whole_place_and_drops_the_phone_number(chat, answer):
     asked = chat.say("我家楼下饭店油烟直排，呛得窗户都不敢开", mention=True)
     assert "具体在哪里" in asked[0].text
-    filed = chat.say("建设路12号楼下门口，电话13812345678")
+    filed = chat.say(answer)
     case = only_case(chat)
     assert case["location"] == "建设路12号楼下门口"
     notices = [s.text for s in filed if s.kind == "private"]
-    assert notices and all("位置：建设路12号楼下门口" in n and "13812345678" not in n for n in notices)
+    assert notices and all("位置：建设路12号楼下门口" in n and "138" not in n and "１３８" not in n for n in notices)
 
 
 def test_a_report_past_the_reply_budget_is_filed_at_once_and_acknowledged(settings, clock):
