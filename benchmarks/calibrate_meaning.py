@@ -13,6 +13,7 @@ answers the band would add per probability threshold, and the weights to put in 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import math
@@ -29,6 +30,7 @@ from knowledge.kbfile import read_kb_file, read_shipped  # noqa: E402
 
 def band_rows(directory: Path) -> tuple[np.ndarray, np.ndarray]:
     """The band's features of every message of the set it is asked about, and whether the top candidate is right."""
+    gc.collect()  # the last set's knowledge-base words leave jieba's dictionary only once its Understanding is collected
     entries = read_kb_file(directory / "kb.json") if (directory / "kb.json").exists() else read_shipped()
     understanding = Understanding(entries, thresholds=Thresholds(meaning_sure=math.inf))  # the model never answers
     rows, right = [], []

@@ -120,8 +120,8 @@ def _return_free_memory() -> None:
 # lead over the next two, and the candidate's word features. Weights (bias first) fitted by
 # benchmarks/calibrate_meaning.py on our labelled sets; refit them when the matcher's WEIGHTS change.
 MEANING_FEATURES = ("score", "margin", "mentioned", "cosine", "lead", *FEATURES)
-MEANING_WEIGHTS = (-0.438, 2.924, 4.459, -0.067, 7.221, 6.987, -3.564, -6.749, 1.960, -3.740, -6.701, -0.848, 1.612, 0.029,
-                   0.697, 0.140, 1.430, -3.120)
+MEANING_WEIGHTS = (-0.219, 2.815, 4.307, -0.069, 6.886, 6.748, -4.543, -7.174, 2.030, -2.703, -6.901, -0.837, 1.342, 0.019,
+                   0.903, 0.514, 1.303, -2.609)
 
 
 def meaning_features(top: Candidate, second: float, mentioned: bool, near: tuple[float, ...]) -> tuple[float, ...]:
