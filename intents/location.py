@@ -50,7 +50,7 @@ _TRAILING_THANKS = re.compile(r"(?:谢谢(?:你们|您|了)?|麻烦(?:你们|您
 def place_description(text: str) -> str:
     """The resident's own words for the spot, from an answer to "where exactly?": every clause that names a place,
     whole ("建设路12号楼下门口", not just "12号楼"), without phone numbers, thanks or a leading "就在"."""
-    text = narrow(text)  # a phone number typed in full-width digits is still one
+    text = narrow(text)  # kept with ASCII digits, as cases and commands write them (１２号 -> 12号)
     clauses = (_TRAILING_THANKS.sub("", _LEADING_FILLER.sub("", c.strip())).strip()
                for c in _CLAUSE_END.split(_PHONE.sub("，", text)))
     kept = [c for c in clauses if c and names_a_place(c)]
