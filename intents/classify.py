@@ -120,8 +120,8 @@ def _return_free_memory() -> None:
 # lead over the next two, and the candidate's word features. Weights (bias first) fitted by
 # benchmarks/calibrate_meaning.py on our labelled sets; refit them when the matcher's WEIGHTS change.
 MEANING_FEATURES = ("score", "margin", "mentioned", "cosine", "lead", *FEATURES)
-MEANING_WEIGHTS = (-0.219, 2.815, 4.307, -0.069, 6.886, 6.748, -4.543, -7.174, 2.030, -2.703, -6.901, -0.837, 1.342, 0.019,
-                   0.903, 0.514, 1.303, -2.609)
+MEANING_WEIGHTS = (0.130, 5.539, 2.743, 0.112, 6.271, 6.984, -4.666, -6.704, 2.043, -2.399, -7.552, -1.726, 1.248, 0.331,
+                   0.605, 0.786, 1.064, -2.465)
 
 
 def meaning_features(top: Candidate, second: float, mentioned: bool, near: tuple[float, ...]) -> tuple[float, ...]:
