@@ -148,8 +148,12 @@ FORMULA_STARTS = ("=", "+", "-", "@")  # what Excel reads as the start of a form
 def append_text_row(sheet, values: list) -> None:
     """Append a row to an openpyxl sheet with every text stored as text, exactly as given: openpyxl would make
     "=HYPERLINK(…)" or "=== 办理指南 ===" a live formula, and Excel re-reads + - @ at the start of a cell edited
-    later, so those cells are also marked "quote prefix" (text, whatever it starts with). None is an empty cell."""
-    sheet.append(["" if value is None else value for value in values])
+    later, so those cells are also marked "quote prefix" (text, whatever it starts with). None is an empty cell.
+    Control characters, which a chat message may carry and a worksheet cannot hold, are left out."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    sheet.append(["" if value is None else ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+                  for value in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"

@@ -195,6 +195,14 @@ async def test_excel_keeps_formula_like_text_as_text(bot, district):
     assert (cells[8].value, cells[8].data_type) == ("=1+1", "s")
 
 
+async def test_excel_export_leaves_out_control_characters_a_chat_message_carried(bot, district):
+    case_id = file_case(bot, JINPENLING_1, "楼道的灯坏了\x07\x1b[0m好几天", name="王\x00师傅")
+    response = await district.raw_get("/console/cases/export?state=")
+    assert response.status == 200
+    cells = next(row for row in _cells(await response.read()) if row[0].value == case_id)
+    assert cells[3].value == "楼道的灯坏了[0m好几天" and cells[8].value == "王师傅"
+
+
 def _cells(body: bytes) -> list[tuple]:
     from openpyxl import load_workbook
 
