@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import sys
@@ -13,6 +14,9 @@ from bot.listen import CannotListen
 from knowledge.entry import InvalidFile
 
 log = logging.getLogger("gridbot")
+_OS_REASONS = {errno.ENOENT: "路径不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘已满",
+               errno.EROFS: "只读的文件系统", errno.EISDIR: "这是一个文件夹", errno.ENOTDIR: "路径中有一段不是文件夹",
+               errno.EEXIST: "已有同名的文件"}
 
 
 def _settings(args) -> Settings:
@@ -396,5 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # no traceback reaches a user; -v shows it
         log.debug("unexpected error", exc_info=True)
-        print(f"出错了：{type(exc).__name__}: {exc}（加 -v 查看详细信息）", file=sys.stderr)
+        if isinstance(exc, OSError) and exc.filename:  # a path that cannot be read or written: which, and why
+            print(f"无法访问 {exc.filename}：{_OS_REASONS.get(exc.errno, exc.strerror)}（加 -v 查看详细信息）", file=sys.stderr)
+        else:
+            print(f"出错了：{type(exc).__name__}: {exc}（加 -v 查看详细信息）", file=sys.stderr)
         return 1

@@ -106,6 +106,15 @@ def test_backing_up_a_missing_database_says_so_in_chinese(tmp_path):
     assert not (tmp_path / "b.db").exists()
 
 
+def test_a_path_that_cannot_be_written_is_named_with_the_reason_in_chinese(chat, tmp_path):
+    (tmp_path / "afile").write_text("")
+    for command in (("db", "backup", str(tmp_path / "afile" / "b.db")), ("kb", "export", str(tmp_path / "afile" / "kb.csv"))):
+        proc = run_process(*command, "--db", str(chat.bot.settings.db_path))
+        assert proc.returncode == 1 and str(tmp_path / "afile") in proc.stderr, proc.stderr
+        assert "已有同名的文件" in proc.stderr or "不是文件夹" in proc.stderr
+        assert "Error" not in proc.stderr and "exists" not in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_a_new_database_and_its_backup_are_readable_by_their_owner_only(cli, tmp_path):
     old = os.umask(0o022)  # the usual umask, under which SQLite alone would make them readable by everyone
     try:
