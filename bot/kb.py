@@ -127,9 +127,7 @@ def entry_rows(db: Database, q: str = "", category: str = "", enabled: bool | No
         clauses.append("enabled = ?")
         params.append(int(enabled))
     if owners is not None:
-        marks = ", ".join("?" for _ in owners) or "NULL"
-        shared = " OR owner = ''" if include_shared else ""
-        clauses.append(f"(owner IN ({marks}){shared})")
+        clauses.append(_owned_by(owners, include_shared))
         params += sorted(owners)
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     rows = list(db.query(f"SELECT * FROM faq {where}ORDER BY category, id", params))
@@ -212,9 +210,18 @@ def add_similar(db: Database, faq_id: str, texts: list[str], author: str, at: st
     return save_entry(db, changed, author, at, action="similar")
 
 
-def most_asked(db: Database, limit: int = 10) -> list[dict]:
-    return list(db.query("SELECT id, question, category, hits, last_hit_at FROM faq WHERE hits > 0 "
-                         "ORDER BY hits DESC, id LIMIT ?", [limit]))
+def _owned_by(owners: set[str], include_shared: bool = True) -> str:
+    """SQL for entries owned by one of `owners` (their names bound in sorted order), and district-wide ones too."""
+    marks = ", ".join("?" for _ in owners) or "NULL"
+    shared = " OR owner = ''" if include_shared else ""
+    return f"(owner IN ({marks}){shared})"
+
+
+def most_asked(db: Database, limit: int = 10, owners: set[str] | None = None) -> list[dict]:
+    """The entries answered most often; with `owners`, only district-wide ones and those the units own."""
+    mine = "" if owners is None else f"AND {_owned_by(owners)} "
+    return list(db.query(f"SELECT id, question, category, hits, last_hit_at FROM faq WHERE hits > 0 {mine}"
+                         "ORDER BY hits DESC, id LIMIT ?", [*sorted(owners or ()), limit]))
 
 
 def suggest_id(db: Database, category: str) -> str:

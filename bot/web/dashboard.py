@@ -98,7 +98,4 @@ def place_column(scope: Scope) -> tuple[str, str]:
 
 def most_asked(bot: Bot, scope: Scope, limit: int = 10) -> list[dict]:
     """The entries answered most often among those the user may see: district-wide ones and their places' own."""
-    if scope.everything:
-        return kb.most_asked(bot.db, limit)
-    rows = [r for r in kb.entry_rows(bot.db, owners=set(scope.units)) if r["hits"]]
-    return sorted(rows, key=lambda r: (-r["hits"], r["id"]))[:limit]
+    return kb.most_asked(bot.db, limit, owners=None if scope.everything else set(scope.units))
