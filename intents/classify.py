@@ -366,7 +366,10 @@ class Understanding:
                 if sure >= t.meaning_sure:
                     return Decision("faq", top.score, f"meaning with words: {sure:.0%} sure", faq=top.entry, **common)
         if mentioned and top.score >= t.suggest:
-            close = tuple(c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12))
-            return Decision("none", top.score, "unsure: offer choices", suggestions=close, **common)
+            close = [c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12)]
+            # and the candidate closest in meaning, which the words may have ranked lower
+            if (near := common.get("meaning")) and (nearest := candidates[near.index(max(near))].entry) not in close:
+                close.append(nearest)
+            return Decision("none", top.score, "unsure: offer choices", suggestions=tuple(close), **common)
         reason = "not a question" if not (mentioned or question) else f"score {top.score} below {threshold} or margin {margin:.1f}"
         return Decision("none", top.score, reason, **common)

@@ -159,6 +159,25 @@ def test_the_meaning_model_is_surer_the_closer_the_meaning():
     assert sure == sorted(sure) and sure[0] < 0.5 < sure[-1]
 
 
+class _FixedMeaning:
+    """A sentence encoder's verdict chosen by the test: these cosines for the first candidates."""
+
+    def __init__(self, cosines: list[float]):
+        self.cosines = cosines
+
+    def similarities(self, text, entries):
+        return self.cosines[: len(entries)]
+
+
+def test_an_unsure_question_is_offered_also_the_entry_closest_in_meaning():
+    text = "安置费够不够租个房子"  # the words lean to b-3 (安置费) alone
+    words_first = Understanding(KB, lexicon=LEXICON, meaning=_FixedMeaning([0.3, 0.25]))
+    assert [e.id for e in words_first.classify(text, mentioned=True).suggestions] == ["b-3"]
+    meaning_elsewhere = Understanding(KB, lexicon=LEXICON, meaning=_FixedMeaning([0.3, 0.6]))
+    decision = meaning_elsewhere.classify(text, mentioned=True)
+    assert decision.intent == "none" and [e.id for e in decision.suggestions] == ["b-3", "b-1"]
+
+
 def test_meaning_is_asked_only_when_words_leave_the_bot_unsure(understanding):
     assert understanding.classify("物业费的收费标准是怎么定的？", mentioned=True).meaning == ()  # sure already
     assert understanding.classify("大家早上好", mentioned=False).meaning == ()  # chit-chat
