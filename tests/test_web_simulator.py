@@ -76,6 +76,13 @@ async def running(bot):
 
 
 
+async def say_in_turn(client, bot, group, name, texts):
+    """Say each text as `name` in the simulated group, letting the bot deliver its replies after each."""
+    for text in texts:
+        await client.post_json("/console/simulator/say", {"group": group, "name": name, "text": text})
+        await bot.deliver()
+
+
 async def feed(client, group, since=0):
     response = await client.raw_get(f"/console/simulator/feed?group={group}&since={since}")
     assert response.status == 200
@@ -113,9 +120,7 @@ async def test_a_complaint_files_a_case_and_the_worker_is_told(running):
     client = await as_user(running, "jinpenling")
     try:
         await client.get(f"/console/simulator?group={JINPENLING}")
-        for text in ("@网格小助手 小区门口的垃圾三天没人清了，臭得很", "就在3栋2单元门口"):
-            await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "张阿姨", "text": text})
-            await running.deliver()
+        await say_in_turn(client, running, JINPENLING, "张阿姨", ("@网格小助手 小区门口的垃圾三天没人清了，臭得很", "就在3栋2单元门口"))
         lines = await feed(client, JINPENLING)
         notice = [line for line in lines if line["kind"] == "to_worker"]
         assert notice and "新网格事项" in notice[-1]["text"]
@@ -279,9 +284,7 @@ async def test_beside_real_channels_a_group_message_is_handled_as_in_the_group(t
     client = await as_user(bot, "district")
     try:
         await client.get(f"/console/simulator?group={JINPENLING}")
-        for text in ("哈哈今天天气不错", "5栋楼下路灯坏了好几天了"):
-            await client.post_json("/console/simulator/say", {"group": JINPENLING, "name": "李叔", "text": text})
-            await bot.deliver()
+        await say_in_turn(client, bot, JINPENLING, "李叔", ("哈哈今天天气不错", "5栋楼下路灯坏了好几天了"))
         said = [line["text"] for line in await feed(client, JINPENLING) if line["kind"] == "bot"]
         assert len(said) == 1 and "请直接说出您的问题" not in said[0]  # chatter gets no answer; the report is taken
         assert bot.cases.list_cases()[0]["channel"] == "simulator:wechat"
