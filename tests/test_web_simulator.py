@@ -120,7 +120,8 @@ async def test_a_complaint_files_a_case_and_the_worker_is_told(running):
     client = await as_user(running, "jinpenling")
     try:
         await client.get(f"/console/simulator?group={JINPENLING}")
-        await say_in_turn(client, running, JINPENLING, "张阿姨", ("@网格小助手 小区门口的垃圾三天没人清了，臭得很", "就在3栋2单元门口"))
+        await say_in_turn(client, running, JINPENLING, "张阿姨",
+                          ("@网格小助手 小区门口的垃圾三天没人清了，臭得很", "就在3栋2单元门口"))
         lines = await feed(client, JINPENLING)
         notice = [line for line in lines if line["kind"] == "to_worker"]
         assert notice and "新网格事项" in notice[-1]["text"]
