@@ -40,7 +40,7 @@ def band_rows(directory: Path) -> tuple[np.ndarray, np.ndarray]:
         message = json.loads(line)
         mentioned = bool(message.get("mention"))
         decision = understanding.classify(message["text"], mentioned)
-        if not decision.meaning or decision.intent != "none" or decision.complaint.problems:  # as the band does
+        if decision.meaning_sure is None:  # the model was not asked (sure words, the cosine alone, a report …)
             continue
         top, *rest = decision.candidates
         rows.append(meaning_features(top, rest[0].score if rest else 0.0, mentioned, decision.meaning))
