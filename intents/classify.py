@@ -326,7 +326,9 @@ class Understanding:
             return Decision("complaint", complaint.score, "reports a problem", category=complaint.category, **common)
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
-        if (mentioned or "?" in norm) and (surer := self._surer_from_the_question(norm, top, allow)):
+        threshold = t.mention if mentioned else t.plain
+        sure_already = top.score >= threshold and top.score - second >= t.margin  # the asking clauses could only agree
+        if (mentioned or "?" in norm) and not sure_already and (surer := self._surer_from_the_question(norm, top, allow)):
             candidates = common["candidates"] = surer
             top, second = candidates[0], candidates[1].score if len(candidates) > 1 else 0.0
         if mentioned and not question and _THANKED.search(norm):  # "上次讲的…好有用，谢谢哈": thanks for a past answer
@@ -350,7 +352,6 @@ class Understanding:
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
             return Decision("none", top.score, f"off topic: {top.entry.id} speaks of none of {'、'.join(subjects)}", **common)
         margin = top.score - second
-        threshold = t.mention if mentioned else t.plain
         # A plain statement is answered only when it is a terse, on-topic query ("加装电梯补贴").
         terse = top.score >= t.terse and len(content) >= 2 and top.features["unknown"] == 0
         if top.score >= threshold and margin >= t.margin and (mentioned or question or terse):
