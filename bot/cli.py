@@ -49,6 +49,7 @@ def cmd_ask(args) -> int:
             answer["explain"] = {
                 "normalized": d.text, "words": list(d.words), "reason": d.reason, "is_question": d.is_question,
                 **({"meaning_sure": round(d.meaning_sure, 3)} if d.meaning_sure is not None else {}),
+                **({"report_sure": round(d.report_sure, 3)} if d.report_sure is not None else {}),
                 "suggestions": [e.id for e in d.suggestions],
                 "candidates": [
                     {"faq_id": c.entry.id, "score": c.score, "phrasing": c.best_phrasing,

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from intents.complaint import HELP_ASKED, INDIGNATION, REQUEST, ComplaintDetector, ComplaintSignal, as_in_messages
 from intents.matcher import FEATURES, Candidate, FaqIndex, defined_thing, with_confidences
 from intents.meaning import Meaning
+from intents.reports import ReportModel, asks_the_model, report_features
 from intents.normalize import Normalizer
 from intents.segment import Segmenter
 from knowledge.entry import FaqEntry
@@ -152,6 +153,9 @@ class Thresholds:
     meaning_lead: float = 0.05
     meaning_sure: float = 0.75
     meaning_floor: float = 10.0
+    # A message the complaint words leave silent though they saw something is filed when the report model
+    # (intents/reports.py) is this sure it reports a problem.
+    report_sure: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,15 +173,17 @@ class Decision:
     complaint: ComplaintSignal | None = field(default=None, repr=False)
     meaning: tuple[float, ...] = ()  # cosines of the first candidates, when words left the bot unsure
     meaning_sure: float | None = None  # how sure the meaning band's model was of the top candidate, when it was asked
+    report_sure: float | None = None  # how sure the report model was that the message reports a problem, when asked
 
 
 class Understanding:
     """Everything needed to read residents' messages against one knowledge base."""
 
     def __init__(self, entries: list[FaqEntry], thresholds: Thresholds | None = None, lexicon: Lexicon | None = None,
-                 meaning: Meaning | None = None, use_meaning: bool = True):
+                 meaning: Meaning | None = None, use_meaning: bool = True, reports: ReportModel | None = None):
         self.lexicon = lexicon or load_lexicon()
         self.meaning = (meaning or Meaning()) if use_meaning else None
+        self.reports = (reports or ReportModel.load()) if use_meaning else None
         self.thresholds = thresholds or Thresholds()
         self.normalize = Normalizer(self.lexicon.dialect)
         self.segmenter = Segmenter(self.lexicon)
@@ -277,13 +283,23 @@ class Understanding:
         # "网格员能帮老人代办事情不？我崽在外地回不来": one sentence asks, the others tell of the family around it and
         # only blur the words. When the whole says nothing sure, the asking sentence is read alone; not when the
         # whole names a problem ("停水停到什么时候？一滴水都没有"): that is a report the bot could not place.
-        if decision.intent != "none" or not decision.candidates or (decision.complaint and decision.complaint.problems):
+        if decision.intent == "none" and decision.candidates and not (decision.complaint and decision.complaint.problems):
+            sentences = [s for s in _SENTENCE.findall(decision.text) if _HAS_WORD.search(s)]
+            asking = [s for s in sentences if _asks(s, mentioned)] if len(sentences) > 1 else []
+            if len(asking) == 1 and (alone := self._read(asking[0], mentioned, allow)).intent == "faq":
+                return replace(alone, reason=f"asked in one of {len(sentences)} sentences: {alone.reason}")
+        return self._read_as_report(decision, mentioned) if asks_the_model(decision) else decision
+
+    def _read_as_report(self, decision: Decision, mentioned: bool) -> Decision:
+        """A message the complaint words saw something in but left silent, read again by its meaning."""
+        if self.reports is None or (vector := self.meaning.vector(decision.text)) is None:
             return decision
-        sentences = [s for s in _SENTENCE.findall(decision.text) if _HAS_WORD.search(s)]
-        asking = [s for s in sentences if _asks(s, mentioned)] if len(sentences) > 1 else []
-        if len(asking) == 1 and (alone := self._read(asking[0], mentioned, allow)).intent == "faq":
-            return replace(alone, reason=f"asked in one of {len(sentences)} sentences: {alone.reason}")
-        return decision
+        sure = self.reports.sureness(vector, report_features(decision, mentioned))
+        if sure < self.thresholds.report_sure:
+            return replace(decision, report_sure=sure)
+        signal = decision.complaint
+        return replace(decision, intent="complaint", score=signal.score, reason=f"reads as a report: {sure:.0%} sure",
+                       category=signal.category or "other", suggestions=(), report_sure=sure)
 
     def _read(self, text: str, mentioned: bool, allow: Callable[[str], bool] | None) -> Decision:
         t = self.thresholds

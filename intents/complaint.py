@@ -76,6 +76,7 @@ class ComplaintSignal:
     policy_words: tuple[str, ...]
     places: tuple[str, ...] = ()
     lasting: bool = False  # the trouble has gone on for a while
+    set_aside: bool = False  # a notice, news passed on, a joke or contentment: no report, whatever words it has
 
 
 def as_in_messages(word: str) -> str:
@@ -266,12 +267,15 @@ class ComplaintDetector:
         # A joke (打呼噜…哈哈) is no report unless it also tells of trouble ("…天天跳到十点多，能不能管一管").
         # banter: "哈哈哈我屋里那位也天天喊换物业" (but not "笑得哈哈哈的…能不能去讲一下", laughter reported)
         laughing = bool(_LAUGHTER.search(text)) and not all_problems and not request
-        if self._notice.find(text) or self._passed_on(text) or (self._joke.search(text) and not signs) or laughing:
+        announced = bool(self._notice.find(text) or self._passed_on(text) or laughing
+                         or (self._joke.search(text) and not signs))
+        content = self._content(text)
+        if announced:
             score += NOTICE
-        if self._content(text):
+        if content:
             score += PRAISE
         if not trouble and not (all_objects and places):
             score = 0.0
         category = best[1] or ("other" if score > 0 else None)
         return ComplaintSignal(max(0.0, score), category, best[2], best[3], signs, policy, places,
-                               lasting=trouble and bool(self._lasting.search(text)))
+                               lasting=trouble and bool(self._lasting.search(text)), set_aside=announced or content)

@@ -225,7 +225,17 @@ class Meaning:
         self.limit = limit
         self._disk = VectorCache(cache)
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._messages: OrderedDict[str, np.ndarray] = OrderedDict()  # the last few messages' own vectors
         self._lock = threading.Lock()  # the bot warms the cache in a thread while it answers
+
+    def vector(self, text: str) -> np.ndarray | None:
+        """The message's own vector: kept from its similarities, or encoded now; None when the encoder is unavailable."""
+        with self._lock:
+            found = self._messages.get(text)
+        if found is None and (encoded := self.encoder.encode([text])) is not None:
+            found = encoded[0]
+            self._keep_message(text, found)
+        return found
 
     def similarities(self, text: str, entries: Sequence[FaqEntry]) -> list[float]:
         """One cosine per entry; none at all when the encoder is unavailable."""
@@ -235,6 +245,7 @@ class Meaning:
         encoded = self.encoder.encode([text, *missing])  # one batch: the model's cost is per call more than per text
         if encoded is None:
             return []
+        self._keep_message(text, encoded[0])
         new = {p: v.astype(np.float16) for p, v in zip(missing, encoded[1:], strict=True)}
         self._disk.put(new)
         vectors = known | new
@@ -267,6 +278,12 @@ class Meaning:
         with self._lock:
             found = {t: self._memory[t] for t in texts if t in self._memory}
         return found | self._disk.get([t for t in texts if t not in found])
+
+    def _keep_message(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._messages[text] = vector
+            while len(self._messages) > 16:  # a message is read once; this only spares the reading after the band
+                self._messages.popitem(last=False)
 
     def _remember(self, vectors: dict[str, np.ndarray]) -> None:
         with self._lock:

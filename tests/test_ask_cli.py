@@ -58,6 +58,14 @@ def test_explain_shows_how_sure_the_meaning_band_was_when_words_left_the_bot_uns
     assert "meaning_sure" not in sure["explain"]  # the words were sure: the band was not asked
 
 
+def test_explain_shows_how_sure_the_report_model_was_of_a_trouble_the_words_left_silent(cli):
+    told = cli("ask", "楼上那户把花盆摆在窗台外沿，风一吹就往下掉土，下面是小孩上学走的路", "--json", "--explain").json_lines()[0]
+    assert told["intent"] == "complaint" and told["explain"]["reason"].startswith("reads as a report")
+    assert 0.5 <= told["explain"]["report_sure"] <= 1
+    worded = cli("ask", "楼下路灯坏了三天了", "--json", "--explain").json_lines()[0]
+    assert worded["intent"] == "complaint" and "report_sure" not in worded["explain"]  # the words were enough
+
+
 def test_group_option_names_the_grid_worker(cli):
     group = cli("registry", "groups", "--json").json_lines()[0][0]
     answer = cli("ask", "请问社保卡丢了去哪里补办？", "--json", "--mention", "--group", group["group_id"]).json_lines()[0]
