@@ -53,7 +53,7 @@ def latency(understanding: Understanding, texts: list[str]) -> dict:
         started = time.perf_counter()
         decision = understanding.classify(text, mentioned=bool(i % 2))
         times.append((time.perf_counter() - started) * 1000)
-        if decision.meaning:  # the words left it unsure: the sentence encoder was asked
+        if decision.meaning or decision.report_sure is not None:  # unsure words or a possible report: the encoder was asked
             unsure.append(times[-1])
     return {**_spread(times), "unsure": len(unsure), "unsure_ms": _spread(unsure) if unsure else None}
 
@@ -163,7 +163,8 @@ def _speed_rows(rows: list[tuple[str, str]], what: str, ours: dict, brute: dict,
     rows.append((f"classify, {what}: mean / p50 / p99",
                  f"{ours['mean_ms']:.2f} / {ours['p50_ms']:.2f} / {ours['p99_ms']:.2f} ms"))
     if unsure := ours["unsure_ms"]:
-        rows.append((f"… of which unsure questions (sentence encoder asked), {what}: share, mean / p99",
+        rows.append((f"… of which the sentence encoder was asked about (unsure questions, possible reports), {what}: "
+                     "share, mean / p99",
                      f"{ours['unsure']}/{count}; {unsure['mean_ms']:.2f} / {unsure['p99_ms']:.2f} ms"))
     rows.append((f"extractOne brute force, {what}: mean / p99",
                  f"{brute['mean_ms']:.2f} / {brute['p99_ms']:.2f} ms  (its mean time / ours: "

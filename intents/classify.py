@@ -13,8 +13,8 @@ from typing import NamedTuple
 from intents.complaint import HELP_ASKED, INDIGNATION, REQUEST, ComplaintDetector, ComplaintSignal, as_in_messages
 from intents.matcher import FEATURES, Candidate, FaqIndex, defined_thing, with_confidences
 from intents.meaning import Meaning
-from intents.reports import ReportModel, asks_the_model, report_features
 from intents.normalize import Normalizer
+from intents.reports import ReportModel, asks_the_model, report_features
 from intents.segment import Segmenter
 from knowledge.entry import FaqEntry
 from knowledge.lexicon import Lexicon, load_lexicon
