@@ -13,8 +13,6 @@ answers the band would add per probability threshold, and the weights to put in 
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import logging
 import math
 import sys
@@ -24,26 +22,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from intents.classify import MEANING_FEATURES, Thresholds, Understanding, meaning_features  # noqa: E402
-from knowledge.kbfile import read_kb_file, read_shipped  # noqa: E402
+from benchmarks.labelled import decisions  # noqa: E402
+from intents.classify import MEANING_FEATURES, Thresholds, meaning_features  # noqa: E402
 
 
 def band_rows(directory: Path) -> tuple[np.ndarray, np.ndarray]:
     """The band's features of every message of the set it is asked about, and whether the top candidate is right."""
-    gc.collect()  # the last set's knowledge-base words leave jieba's dictionary only once its Understanding is collected
-    entries = read_kb_file(directory / "kb.json") if (directory / "kb.json").exists() else read_shipped()
-    understanding = Understanding(entries, thresholds=Thresholds(meaning_sure=math.inf))  # the model never answers
     rows, right = [], []
-    for line in (directory / "messages.jsonl").read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        message = json.loads(line)
-        mentioned = bool(message.get("mention"))
-        decision = understanding.classify(message["text"], mentioned)
+    for message, _, decision in decisions(directory, Thresholds(meaning_sure=math.inf)):  # the model never answers
         if decision.meaning_sure is None:  # the model was not asked (sure words, the cosine alone, a report …)
             continue
         top, *rest = decision.candidates
-        rows.append(meaning_features(top, rest[0].score if rest else 0.0, mentioned, decision.meaning))
+        rows.append(meaning_features(top, rest[0].score if rest else 0.0, bool(message.get("mention")), decision.meaning))
         right.append(message["expect"] == "faq" and message.get("faq_id") == top.entry.id)
     return np.array(rows, dtype=float).reshape(-1, len(MEANING_FEATURES)), np.array(right, dtype=float)
 

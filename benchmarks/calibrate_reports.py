@@ -12,8 +12,6 @@ knowledge bases the model has not seen. Prints the reports the model would add p
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import logging
 import math
 import sys
@@ -24,28 +22,19 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.calibrate_meaning import fit, probability  # noqa: E402
-from intents.classify import Thresholds, Understanding  # noqa: E402
+from benchmarks.labelled import decisions  # noqa: E402
+from intents.classify import Thresholds  # noqa: E402
 from intents.reports import MODEL_FILE, REPORT_FEATURES, ReportModel, asks_the_model, report_features  # noqa: E402
-from knowledge.kbfile import read_kb_file, read_shipped  # noqa: E402
 
 
 def asked_rows(directory: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Vector and features of each message of the set the model is asked about, whether it is labelled a complaint,
     and what it is labelled (for the table)."""
-    gc.collect()  # the last set's knowledge-base words leave jieba's dictionary only once its Understanding is collected
-    entries = read_kb_file(directory / "kb.json") if (directory / "kb.json").exists() else read_shipped()
-    understanding = Understanding(entries, thresholds=Thresholds(report_sure=math.inf))  # the model never files
     rows, labels = [], []
-    for line in (directory / "messages.jsonl").read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        message = json.loads(line)
-        mentioned = bool(message.get("mention"))
-        decision = understanding.classify(message["text"], mentioned)
-        if not asks_the_model(decision) or (vector := understanding.meaning.vector(decision.text)) is None:
-            continue
-        rows.append(np.r_[report_features(decision, mentioned), vector])
-        labels.append(message["expect"])
+    for message, understanding, decision in decisions(directory, Thresholds(report_sure=math.inf)):  # never files
+        if asks_the_model(decision) and (vector := understanding.meaning.vector(decision.text)) is not None:
+            rows.append(np.r_[report_features(decision, bool(message.get("mention"))), vector])
+            labels.append(message["expect"])
     x = np.array(rows, dtype=float).reshape(len(rows), -1)
     return x, np.array([label == "complaint" for label in labels], dtype=float), labels
 
