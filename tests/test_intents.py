@@ -1512,3 +1512,20 @@ def test_a_report_model_fitted_on_other_features_is_refused(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps({**model, "features": model["features"][1:]}), encoding="utf-8")
     with pytest.raises(ValueError, match="fitted on features"):
         ReportModel.load(tmp_path / "m.json")
+
+
+def test_the_report_model_reuses_the_vector_the_meaning_band_made_for_the_message(tmp_path):
+    from intents.meaning import ENCODER, Meaning
+
+    encoded: list[list[str]] = []
+
+    class Counting:
+        def encode(self, texts):
+            encoded.append(list(texts))
+            return ENCODER.encode(texts)
+
+    meaning = Meaning(Counting(), cache=tmp_path / "vectors.sqlite")
+    cosines = meaning.similarities("楼下那盏路灯好几天不亮了", KB[:2])
+    vector = meaning.vector("楼下那盏路灯好几天不亮了")
+    assert len(encoded) == 1 and vector is not None and len(cosines) == 2  # the band's batch, nothing more
+    assert meaning.vector("电梯天天坏") is not None and encoded[-1] == ["电梯天天坏"]  # a new message is encoded
