@@ -7,6 +7,8 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from bot.simulated import PREFIX as SIMULATED
+
 KEYS = ("street", "community", "grid", "category")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -48,17 +50,18 @@ class Stats:
         self.db = db
 
     def compute(self, start: str | None = None, end: str | None = None, by: str | None = None) -> dict | list[dict]:
-        """Figures for cases created in [start, end) (ISO dates); with `by`, one dict per key, busiest first."""
+        """Figures for cases created in [start, end) (ISO dates); with `by`, one dict per key, busiest first.
+        Real cases only: those the console's simulator filed are practice, and would skew the closure rate."""
         if by is not None and by not in KEYS:
             raise StatsError(f"--by 只能是 {' / '.join(KEYS)}，不能是 {by}")
-        clauses, params = [], []
+        clauses, params = ["channel NOT LIKE ?"], [f"{SIMULATED}%"]
         if start is not None:
             clauses.append("created_at >= ?")
             params.append(_day(start, "--from"))
         if end is not None:
             clauses.append("created_at < ?")
             params.append(_day(end, "--to"))
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = f"WHERE {' AND '.join(clauses)}"
         rows = list(self.db.query(f"SELECT * FROM cases {where}", params))
         if by is None:
             return _rates(rows)

@@ -459,6 +459,16 @@ def test_stats_show_no_rate_where_nothing_was_counted(chat, cli):
     assert table[1].split()[1:] == ["1", "0", "0.0%", "—", "—"]  # nothing resolved, nothing rated
 
 
+def test_practice_cases_from_the_console_simulator_are_left_out_of_the_statistics(chat, cli):
+    chat.say("2栋门口的路灯坏了好几天一直不亮", mention=True)
+    chat.say("3栋门口排水沟堵了，脏水淌了一地好几天没人管", mention=True, channel="simulator:qq", user="5555")
+    channels = sorted(r["channel"] for r in chat.bot.db.query("SELECT channel FROM cases"))
+    assert channels == ["qq", "simulator:qq"]  # both filed; the practice one is tagged by its channel
+    assert cli("stats", "--db", chat.bot.settings.db, "--json").json_lines()[0]["cases"] == 1
+    by_grid = cli("stats", "--db", chat.bot.settings.db, "--by", "grid", "--json").json_lines()[0]
+    assert sum(row["cases"] for row in by_grid) == 1
+
+
 async def test_a_failing_wecom_webhook_keeps_its_key_out_of_health_log_and_outbox(settings, clock, caplog):
     url = "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WECOM-SECRET-789"  # no https://: refused by aiohttp
     bot = Bot(replace(settings, wecom_webhook_url=url), clock=clock)
