@@ -94,7 +94,7 @@ class Settings:
         15.0, "below the answer threshold but above this, an @-mentioned question gets 'did you mean' choices",
         low=0, high=100)
     sentence_meaning: bool = _setting(
-        True, "when words leave the bot unsure of a question, compare meanings with a sentence encoder (~60 MB, ~3 ms)")
+        True, "a sentence encoder (~60 MB, ~3 ms) for questions words leave unsure and reports the complaint words miss")
     complaint_threshold: float = _setting(55.0, "minimum confidence to treat a message as a complaint", low=0, high=100)
     case_limits: str = _setting(
         "safety_hazard=24h, utilities=24h, default=3d",
