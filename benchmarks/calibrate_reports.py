@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.calibrate_meaning import fit, probability  # noqa: E402
 from benchmarks.labelled import decisions  # noqa: E402
 from intents.classify import Thresholds  # noqa: E402
+from intents.meaning import DIMENSIONS  # noqa: E402
 from intents.reports import MODEL_FILE, REPORT_FEATURES, ReportModel, asks_the_model, report_features  # noqa: E402
 
 
@@ -31,11 +32,12 @@ def asked_rows(directory: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Vector and features of each message of the set the model is asked about, whether it is labelled a complaint,
     and what it is labelled (for the table)."""
     rows, labels = [], []
-    for message, understanding, decision in decisions(directory, Thresholds(report_sure=math.inf)):  # never files
+    # A blank model that never files: the shipped one may be for other features, or missing, when this refits it.
+    for message, understanding, decision in decisions(directory, Thresholds(report_sure=math.inf), ReportModel.blank()):
         if asks_the_model(decision) and (vector := understanding.meaning.vector(decision.text)) is not None:
             rows.append(np.r_[report_features(decision, bool(message.get("mention"))), vector])
             labels.append(message["expect"])
-    x = np.array(rows, dtype=float).reshape(len(rows), -1)
+    x = np.array(rows, dtype=float).reshape(-1, len(REPORT_FEATURES) + DIMENSIONS)
     return x, np.array([label == "complaint" for label in labels], dtype=float), labels
 
 

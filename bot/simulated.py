@@ -7,6 +7,8 @@ the registry is still read under the real channel, so a simulated group behaves 
 from __future__ import annotations
 
 PREFIX = "simulator:"
+# Rows of real traffic, as SQL on a table with a `channel` column: what the simulator caused is practice.
+REAL_ROWS = f"coalesce(channel, '') NOT LIKE '{PREFIX}%'"
 CHANNELS = ("qq", "wechat")
 
 

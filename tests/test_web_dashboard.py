@@ -97,3 +97,24 @@ async def test_a_rate_with_nothing_to_count_shows_a_dash(bot):
     page = await page_for(bot, "xianghe")  # one case, not resolved, not rated
     assert "<b>—</b><span>按时办结率" in page.text and "<b>—</b><span>满意率" in page.text
     assert "<b>0.0%</b><span>办结率" in page.text
+
+
+async def test_practice_cases_from_the_simulator_are_in_no_figure_of_the_dashboard(tmp_path):
+    from dataclasses import replace
+
+    instance = console_bot(tmp_path)
+    try:
+        group = find_group(instance.db, "wechat", "86429270894@chatroom")
+        with instance.db.atomic():
+            instance.cases.file(category="noise", text="真的一件事", reporter_id="u1", group=group, reporter_name="居民",
+                                message_id="r1")
+            instance.cases.file(category="sanitation", text="演练的一件事", reporter_id="u2", reporter_name="居民",
+                                group=replace(group, channel="simulator:wechat"), message_id="s1")
+        page = await page_for(instance, "district")
+        data = chart_data(page)
+        assert [s["name"] for s in data["category"]["series"]] == ["噪音扰民"]  # no 环境卫生: that one was practice
+        assert sum(sum(s["data"]) for s in data["place"]["series"]) == 1
+        assert f">{group.grid}</a></td><td>1</td>" in page.text  # the busiest grids: one case there, not two
+        assert "<b>1</b>" in page
+    finally:
+        instance.close()

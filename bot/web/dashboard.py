@@ -6,21 +6,23 @@ from datetime import date, datetime, timedelta
 
 from bot import kb
 from bot.app import Bot
+from bot.simulated import REAL_ROWS
 from bot.web.scope import Scope
 
 PERIODS = {"7": "近 7 天", "30": "近 30 天", "90": "近 90 天", "365": "近一年"}
 
 
 def _where(scope: Scope) -> tuple[str, list[str]]:
-    """The scope as SQL on the cases table (the same rule as Scope.sees_case)."""
+    """The real cases in the scope as SQL on the cases table (the scope as Scope.sees_case has it; the simulator's
+    practice cases are left out of every figure, as in the stats command)."""
     if scope.everything:
-        return "1 = 1", []
+        return REAL_ROWS, []
     parts, params = [], []
     for column, names in (("street", scope.streets), ("community", scope.communities), ("grid", scope.grids)):
         if names:
             parts.append(f"{column} IN ({', '.join('?' for _ in names)})")
             params += sorted(names)
-    return f"({' OR '.join(parts) or '0'})", params
+    return f"{REAL_ROWS} AND ({' OR '.join(parts) or '0'})", params
 
 
 def headline(bot: Bot, scope: Scope, start: str, end: str) -> dict:
