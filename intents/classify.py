@@ -356,7 +356,8 @@ class Understanding:
         if top is None:
             return Decision("none", 0.0, "no knowledge-base words", **common)
         threshold = t.mention if mentioned else t.plain
-        sure_already = top.score >= threshold and top.score - second >= t.margin  # the asking clauses could only agree
+        # On topic and above threshold and margin, the whole is sure: the asking clauses read alone could only agree.
+        sure_already = on_topic and top.score >= threshold and top.score - second >= t.margin
         if (mentioned or "?" in norm) and not sure_already and (surer := self._surer_from_the_question(norm, top, allow)):
             candidates = common["candidates"] = surer
             top, second = candidates[0], candidates[1].score if len(candidates) > 1 else 0.0
@@ -374,8 +375,8 @@ class Understanding:
         if unnamed:  # it asks about a thing the entry does not name
             return Decision("none", top.score, f"off topic: {top.entry.id} does not speak of {'、'.join(unnamed)}", **common)
         if unsaid:  # it asks about a detail the entry does not tell; when @-mentioned, offer those that do
-            telling = tuple(c.entry for c in candidates[1:3] if c.score >= t.suggest
-                            and self.index.speaks_of(c.entry, subjects, norm) and not self._unsaid(c.entry, norm))
+            telling = tuple(c.entry for c in candidates[1:3]
+                            if self.index.speaks_of(c.entry, subjects, norm) and not self._unsaid(c.entry, norm))
             return Decision("none", top.score, f"off topic: {top.entry.id} does not say {unsaid}",
                             suggestions=telling if mentioned else (), **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
