@@ -134,6 +134,11 @@ def meaning_features(top: Candidate, second: float, mentioned: bool, near: tuple
             *(top.features[name] for name in FEATURES))
 
 
+def meaning_confidence(values: tuple[float, ...], weights: tuple[float, ...] = MEANING_WEIGHTS) -> float:
+    z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
+    return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
+
+
 def _report_model() -> ReportModel | None:
     """The shipped report model; one that does not load (a broken install) is said in the log, and reports are then
     filed by the lexicon alone, as questions are answered by words alone without the sentence encoder."""
@@ -142,11 +147,6 @@ def _report_model() -> ReportModel | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.error("投诉判读模型载入失败，只按词表识别投诉：%s", exc)
         return None
-
-
-def meaning_confidence(values: tuple[float, ...], weights: tuple[float, ...] = MEANING_WEIGHTS) -> float:
-    z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
-    return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
