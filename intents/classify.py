@@ -166,6 +166,10 @@ class Thresholds:
     meaning_lead: float = 0.05
     meaning_sure: float = 0.75
     meaning_floor: float = 10.0
+    # A runner-up is answered instead when its meaning is this far ahead of every other candidate's, top included,
+    # at least `meaning_runner_up` close, and the words put it on topic too.
+    meaning_overrule: float = 0.15
+    meaning_runner_up: float = 0.45
     # A message the complaint words leave silent though they saw something is filed when the report model
     # (intents/reports.py) is this sure it reports a problem.
     report_sure: float = 0.5
@@ -290,6 +294,21 @@ class Understanding:
         alone = self._search(told, self.segmenter.content(self.segmenter.cut(told)), allow)
         return alone if alone and alone[0].entry.id == top.entry.id and alone[0].score > top.score else None
 
+    def _closer_in_meaning(self, candidates: tuple[Candidate, ...], near: tuple[float, ...], subjects: tuple[str, ...],
+                           text: str) -> Candidate | None:
+        """A runner-up the words ranked lower that is, by meaning, clearly the one asked about (a reward for signing
+        early, when the words favour the signing deadline)."""
+        t = self.thresholds
+        best = max(range(len(near)), key=near.__getitem__)
+        lead = near[best] - max((c for i, c in enumerate(near) if i != best), default=0.0)
+        if best == 0 or near[best] < t.meaning_runner_up or lead < t.meaning_overrule:
+            return None
+        runner = candidates[best]
+        speaks = self.index.speaks_of(runner.entry, subjects, text) or self.index.shares_a_number(runner.entry, text)
+        if not speaks or self._unnamed(runner.entry, subjects, text) or self._unsaid(runner.entry, text):
+            return None
+        return runner
+
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
         decision = self._read(text, mentioned, allow)
@@ -396,6 +415,9 @@ class Understanding:
                 common["meaning_sure"] = sure = meaning_confidence(meaning_features(top, second, mentioned, near))
                 if sure >= t.meaning_sure:
                     return Decision("faq", top.score, f"meaning with words: {sure:.0%} sure", faq=top.entry, **common)
+                if runner := self._closer_in_meaning(candidates, near, subjects, norm):
+                    return Decision("faq", runner.score, f"meaning: {runner.entry.id} closer than the top by a wide lead",
+                                    faq=runner.entry, **common)
         if mentioned and top.score >= t.suggest:
             close = [c.entry for c in candidates[:3] if c.score >= max(t.suggest, top.score - 12)]
             # and the candidate closest in meaning, which the words may have ranked lower

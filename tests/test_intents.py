@@ -176,9 +176,27 @@ def test_an_unsure_question_is_offered_also_the_entry_closest_in_meaning():
     text = "安置费够不够租个房子"  # the words lean to b-3 (安置费) alone
     words_first = Understanding(KB, lexicon=LEXICON, meaning=_FixedMeaning([0.3, 0.25]))
     assert [e.id for e in words_first.classify(text, mentioned=True).suggestions] == ["b-3"]
-    meaning_elsewhere = Understanding(KB, lexicon=LEXICON, meaning=_FixedMeaning([0.3, 0.6]))
+    meaning_elsewhere = Understanding(KB, lexicon=LEXICON, meaning=_FixedMeaning([0.3, 0.42]))
     decision = meaning_elsewhere.classify(text, mentioned=True)
     assert decision.intent == "none" and [e.id for e in decision.suggestions] == ["b-3", "b-1"]
+
+
+def test_a_runner_up_far_closer_in_meaning_than_the_top_is_answered_instead():
+    from pathlib import Path
+
+    from intents.classify import Thresholds
+    from knowledge.kbfile import read_kb_file
+
+    # One of our labelled sets: the words lean to moving out before a flood (老人, 安置), the meaning to the moving allowance.
+    kb = read_kb_file(Path(__file__).parent / "data" / "kb_bn" / "kb.json")
+    text = "搬家费补不补的 @小助手 我屋里老人家具多 要搬两趟"
+    decision = Understanding(kb, lexicon=LEXICON).classify(text, mentioned=True)
+    assert decision.candidates[0].entry.id != "BN-ZS-05"
+    assert decision.faq is not None and decision.faq.id == "BN-ZS-05" and "closer than the top" in decision.reason
+    lead = decision.meaning[1] - max(decision.meaning[0], *decision.meaning[2:])
+    assert lead >= Thresholds().meaning_overrule
+    words_first = Understanding(kb, lexicon=LEXICON, thresholds=Thresholds(meaning_overrule=1.01))
+    assert words_first.classify(text, mentioned=True).faq is None  # without the rule: choices, not the answer
 
 
 def test_meaning_is_asked_only_when_words_leave_the_bot_unsure(understanding):
