@@ -53,6 +53,8 @@ def test_dialect_forms_become_mandarin(normalize):
     assert normalize("你妈身体么样了") == "你妈身体怎么样了"
     assert normalize("么时候开始报名") == "什么时候开始报名"
     assert normalize("怎么样申请才快") == "怎么样申请才快"  # the Mandarin forms stay as they are
+    assert normalize("拆迁的钱几时打到卡上") == "征收补偿款几时打到卡上"  # the money of an expropriation is its compensation
+    assert normalize("老屋拆了赔的钱够买套小的不") == "老屋拆了补偿款够买套小的不"
 
 
 @pytest.mark.parametrize(("text", "faq_id"), [
