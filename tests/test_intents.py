@@ -56,6 +56,7 @@ def test_dialect_forms_become_mandarin(normalize):
     assert normalize("拆迁的钱几时打到卡上") == "征收补偿款几时打到卡上"  # the money of an expropriation is its compensation
     assert normalize("老屋拆了赔的钱够买套小的不") == "老屋拆了补偿款够买套小的不"
     assert normalize("买房那年交的修房子的钱还剩多少") == "买房那年交的维修资金还剩多少"
+    assert normalize("等新房那两年在外头租房子的钱谁给") == "等新房那两年在外头租房费谁给"
 
 
 @pytest.mark.parametrize(("text", "faq_id"), [
