@@ -296,8 +296,8 @@ class Understanding:
 
     def _closer_in_meaning(self, candidates: tuple[Candidate, ...], near: tuple[float, ...], subjects: tuple[str, ...],
                            text: str) -> Candidate | None:
-        """A runner-up the words ranked lower that is, by meaning, clearly the one asked about (a reward for signing
-        early, when the words favour the signing deadline)."""
+        """A runner-up the words ranked lower that is, by meaning, clearly the one asked about ("搬家费补不补" beside
+        "家里老人多" is the moving allowance, though the words favour moving the old out before a flood)."""
         t = self.thresholds
         best = max(range(len(near)), key=near.__getitem__)
         lead = near[best] - max((c for i, c in enumerate(near) if i != best), default=0.0)
