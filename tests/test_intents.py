@@ -53,9 +53,9 @@ def test_dialect_forms_become_mandarin(normalize):
     assert normalize("你妈身体么样了") == "你妈身体怎么样了"
     assert normalize("么时候开始报名") == "什么时候开始报名"
     assert normalize("怎么样申请才快") == "怎么样申请才快"  # the Mandarin forms stay as they are
-    assert normalize("拆迁的钱几时打到卡上") == "征收补偿款几时打到卡上"  # the money of an expropriation is its compensation
-    assert normalize("老屋拆了赔的钱够买套小的不") == "老屋拆了补偿款够买套小的不"
-    assert normalize("买房那年交的修房子的钱还剩多少") == "买房那年交的维修资金还剩多少"
+    assert normalize("拆迁的钱几时打到卡上") == "征收补偿款的钱几时打到卡上"  # the money of an expropriation is its compensation
+    assert normalize("买房那年交的维修的钱还剩多少") == "买房那年交的维修资金的钱还剩多少"
+    assert normalize("车被砸了，赔的钱找谁要") == "车被砸了,赔的钱找谁要"  # any damages: not the expropriation's
     assert normalize("等新房那两年在外头租房子的钱谁给") == "等新房那两年在外头租房费谁给"
 
 
