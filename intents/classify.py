@@ -294,6 +294,10 @@ class Understanding:
         alone = self._search(told, self.segmenter.content(self.segmenter.cut(told)), allow)
         return alone if alone and alone[0].entry.id == top.entry.id and alone[0].score > top.score else None
 
+    def _on_subject(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> bool:
+        """Whether the entry speaks of one of the message's subjects, or of a number it names."""
+        return bool(subjects) and (self.index.speaks_of(entry, subjects, text) or self.index.shares_a_number(entry, text))
+
     def _closer_in_meaning(self, candidates: tuple[Candidate, ...], near: tuple[float, ...], subjects: tuple[str, ...],
                            text: str) -> Candidate | None:
         """A runner-up the words ranked lower that is, by meaning, clearly the one asked about ("搬家费补不补" beside
@@ -304,8 +308,8 @@ class Understanding:
         if best == 0 or near[best] < t.meaning_runner_up or lead < t.meaning_overrule:
             return None
         runner = candidates[best]
-        speaks = self.index.speaks_of(runner.entry, subjects, text) or self.index.shares_a_number(runner.entry, text)
-        if not speaks or self._unnamed(runner.entry, subjects, text) or self._unsaid(runner.entry, text):
+        if not self._on_subject(runner.entry, subjects, text) or self._unnamed(runner.entry, subjects, text) \
+                or self._unsaid(runner.entry, text):
             return None
         return runner
 
@@ -353,8 +357,7 @@ class Understanding:
         second = candidates[1].score if len(candidates) > 1 else 0.0
         common = dict(is_question=question, text=norm, words=words, candidates=candidates, complaint=complaint)
         subjects = self.index.subjects(content)
-        on_topic = top is not None and bool(subjects) and (
-            self.index.speaks_of(top.entry, subjects, norm) or self.index.shares_a_number(top.entry, norm))
+        on_topic = top is not None and self._on_subject(top.entry, subjects, norm)
         # "业委会委员任期几年" shares 业委会委员 with an entry on who may serve; 任期 is what it asks, and the entry is silent on it.
         unnamed = self._unnamed(top.entry, subjects, norm) if on_topic else []
         unsaid = self._unsaid(top.entry, norm) if on_topic and not unnamed else None
