@@ -59,6 +59,9 @@ def test_dialect_forms_become_mandarin(normalize):
     assert normalize("买房那年交的维修的钱还剩多少") == "买房那年交的维修资金的钱还剩多少"
     assert normalize("车被砸了，赔的钱找谁要") == "车被砸了,赔的钱找谁要"  # any damages: not the expropriation's
     assert normalize("等新房那两年在外头租房子的钱谁给") == "等新房那两年在外头租房费谁给"
+    assert normalize("审批要等几久") == "审批要等多久"  # 几久 asks how long
+    assert normalize("过度费按月发吗") == "过渡费按月发吗"  # a homophone typo that is a word itself: the pinyin repair leaves it
+    assert normalize("这是哪门回事，搞不清白") == "这是怎么回事,搞不清楚"
 
 
 @pytest.mark.parametrize(("text", "faq_id"), [
