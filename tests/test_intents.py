@@ -382,6 +382,14 @@ def test_typos_are_repaired_only_where_a_content_word_starts():
     assert "水管" not in words and "谁" in words  # 谁管 sounds like 水管 but asks who is in charge
 
 
+def test_typos_are_not_repaired_into_a_particle_that_follows_a_word():
+    """屋也 sounds like 物业 (wu ye), but "屋也腾空了" is the house, too; an IME spells wuye 物业."""
+    entry = FaqEntry("w-2", "物业", "移交后物业谁来管？", ("没有物业怎么办",), ("物业",), "社区兜底。")
+    segmenter = Understanding([entry], lexicon=LEXICON).segmenter
+    assert "物业公司" not in segmenter.cut("协议签了，屋也腾空了")  # (物业 reads as its canonical 物业公司)
+    assert "物业公司" in segmenter.cut("以后务业谁来管")  # a typo that ends on a content character is still repaired
+
+
 def test_a_word_typed_in_pinyin_is_read_as_the_knowledge_base_word(understanding):
     assert understanding.classify("wuyefei按什么标准收", mentioned=True).faq.id == "a-1"
     assert understanding.segmenter.cut("ok wuye") == ("ok", "wuye")  # under five letters: too short to tell
@@ -1100,6 +1108,7 @@ MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业�
     (LIFT_VOTE, "加装电梯一楼的能拿到补偿吗", "一楼住户"),
     (MEETING, "业主大会可以在微信上投票吗", "线上交费办理"),
     (AGED, "高龄津贴是按年发还是每个季度发", "发放周期"),
+    (AGED, "高龄津贴是每个月发一次还是每年发一次", "发放周期"),
     (AGED, "高龄津贴的卡能不能换成我女儿的卡", "换卡改信息"),
     (AGED, "高龄津贴每年的资格认证在哪里做", "资格认证"),
     (DEAL, "补偿协议上能不能加我老伴的名字", "证上加名字"),
@@ -1130,6 +1139,12 @@ def test_a_detail_asked_needs_an_entry_that_tells_it(entry, asked, detail):
 ])
 def test_an_entry_that_tells_the_detail_or_is_asked_none_answers(entries, asked, faq_id):
     assert Understanding([*entries, *KB], lexicon=LEXICON).classify(asked, mentioned=True).faq.id == faq_id
+
+
+def test_money_put_on_a_card_is_money_paid_out():
+    paid = FaqEntry("p-2", "征收", "补偿款什么时候发放？", ("补偿款多久到账",), ("补偿款",), "签约腾房后按方案规定时间发放。")
+    decision = Understanding([paid, *KB], lexicon=LEXICON).classify("协议签了，补偿款一般几天打到卡上", mentioned=True)
+    assert "发放" in decision.words and decision.faq == paid
 
 
 def test_a_question_put_to_a_neighbour_by_name_is_not_for_the_bot(understanding):
