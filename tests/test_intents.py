@@ -62,6 +62,8 @@ def test_dialect_forms_become_mandarin(normalize):
     assert normalize("审批要等几久") == "审批要等多久"  # 几久 asks how long
     assert normalize("过度费按月发吗") == "过渡费按月发吗"  # a homophone typo that is a word itself: the pinyin repair leaves it
     assert normalize("这是哪门回事，搞不清白") == "这是怎么回事,搞不清楚"
+    assert normalize("签哒字，钥匙也交哒") == "签了字,钥匙也交了"
+    assert normalize("跳闸了找哪个来修") == "跳闸了找谁来修"  # 哪个 = who, before 来 it always is
 
 
 @pytest.mark.parametrize(("text", "faq_id"), [
