@@ -668,7 +668,8 @@ def test_either_or_after_a_verb_is_a_question(understanding):
                                   "安置房好久能交房", "拆迁是给房子还是没有房子只给钱", "业委会好久换一届",
                                   "楼里要几户同意才能装电梯", "厨余垃圾好久投放", "三供一业是么意思",
                                   "产权调换的话过渡费一个月给好多", "换物业要好多户同意", "我屋里的电费户号是好多啊",
-                                  "签了协议好久要搬走", "优待证要么样申请", "三供一业么时候搞得完"])
+                                  "签了协议好久要搬走", "优待证要么样申请", "三供一业么时候搞得完",
+                                  "动用维修资金要达到好多比例", "业主投票好多人同意才作数"])
 def test_dialect_and_mid_message_questions_are_questions(understanding, text):
     assert understanding.classify(text, mentioned=False).is_question
 
@@ -679,7 +680,7 @@ def test_dialect_and_mid_message_questions_are_questions(understanding, text):
                                   "万一哪天砸到人就晚了", "路灯好久没人修了，一次都没来过", "后山的石头裂开了，下面就是几户人家",
                                   "小区门口有好多人在跳舞", "搬家那天好多邻居来帮忙", "我们是好多户一起去的",
                                   "物业费交好多年了，年年涨", "等了好久要不到钱", "等了好久换的新水表，读数快得吓人",
-                                  "好久搬的家，到现在过渡费还没发"])
+                                  "好久搬的家，到现在过渡费还没发", "好多业主签字要求换物业，物业还是不走"])
 def test_exclamations_greetings_and_refusals_ask_nothing(understanding, text):
     assert not understanding.classify(text, mentioned=False).is_question
 
