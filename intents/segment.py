@@ -274,8 +274,8 @@ class Segmenter:
             word_ends = {e for e in ends.values() if pos < e <= pos + 8}
             for end in sorted({*(pos + n for n in (2, 3, 4)), *word_ends}, key=lambda e: (e not in word_ends, pos - e)):
                 piece = text[pos:end]
-                if (end > len(text) or piece[0] in _FUNCTION or piece[-1] in _TRAILING or not 2 <= len(pinyin_of(piece).split()) <= 6
-                        or piece in self._vocabulary
+                if (end > len(text) or piece[0] in _FUNCTION or piece[-1] in _TRAILING
+                        or not 2 <= len(pinyin_of(piece).split()) <= 6 or piece in self._vocabulary
                         or self._is_known_phrase(pos, piece, ends, text) or self._splits_common_word(end, starts, text)):
                     continue
                 target = self._by_pinyin.get(pinyin_of(piece))
