@@ -23,8 +23,6 @@ jieba.setLogLevel(logging.WARNING)
 _GLUE = frozenset("要能会该是不没时问的了都也还就才在把被给让可得想去来只先些")
 # A typo is repaired only where a content word starts: 谁管 is no 水管, 该做 no 改作, 不领 no 补领.
 _FUNCTION = _GLUE | frozenset("谁啥咋哪怎什这那我你他她咱")
-# ... and never ends on a particle that follows words: 我屋也交了 is no 我物业交了 (an IME spells wuye 物业, not 屋也).
-_TRAILING = frozenset("也都还就才的了吗呢吧啊呀哦")
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 _STEP_ORDER = re.compile(r"先[^,.;!?，。；！？先]{1,8}?还是先[^,.;!?，。；！？\s]{1,8}")  # which step first: 先评估还是先签字
 COMMON_WORD_FREQ = 50  # jieba knows rare typo-like words too (争收: 3); only common words are safe from repair
@@ -274,8 +272,8 @@ class Segmenter:
             word_ends = {e for e in ends.values() if pos < e <= pos + 8}
             for end in sorted({*(pos + n for n in (2, 3, 4)), *word_ends}, key=lambda e: (e not in word_ends, pos - e)):
                 piece = text[pos:end]
-                if (end > len(text) or piece[0] in _FUNCTION or piece[-1] in _TRAILING
-                        or not 2 <= len(pinyin_of(piece).split()) <= 6 or piece in self._vocabulary
+                if (end > len(text) or piece[0] in _FUNCTION or not 2 <= len(pinyin_of(piece).split()) <= 6
+                        or piece in self._vocabulary
                         or self._is_known_phrase(pos, piece, ends, text) or self._splits_common_word(end, starts, text)):
                     continue
                 target = self._by_pinyin.get(pinyin_of(piece))
