@@ -65,6 +65,7 @@ def test_dialect_forms_become_mandarin(normalize):
     assert normalize("签哒字，钥匙也交哒") == "签了字,钥匙也交了"
     assert normalize("跳闸了找哪个来修") == "跳闸了找谁来修"  # 哪个 = who, before 来 it always is
     assert normalize("好几久冇看到你哒") == "好久没看到你哒"  # a long time, no question
+    assert normalize("协议签了，屋也腾空了") == "协议签了,房子也腾空了"  # not 物业腾空 (wu ye) by the typo repair
 
 
 @pytest.mark.parametrize(("text", "faq_id"), [
