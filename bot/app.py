@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 def thresholds(settings: Settings) -> Thresholds:
     return Thresholds(
         mention=settings.faq_threshold_mention, plain=settings.faq_threshold_plain,
-        suggest=settings.faq_suggest_threshold, complaint=settings.complaint_threshold,
+        suggest=settings.faq_suggest_threshold, margin=settings.faq_margin, meaning=settings.faq_meaning_cosine,
+        meaning_lead=settings.faq_meaning_lead, meaning_sure=settings.faq_meaning_sure,
+        complaint=settings.complaint_threshold, report_sure=settings.report_model_sure,
     )
 
 

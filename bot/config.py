@@ -95,7 +95,20 @@ class Settings:
         low=0, high=100)
     sentence_meaning: bool = _setting(
         True, "a sentence encoder (~60 MB, ~3 ms) for questions words leave unsure and reports the complaint words miss")
+    faq_margin: float = _setting(
+        5.0, "the top entry must lead the next by this many points to be answered on words alone", low=0, high=100)
+    faq_meaning_cosine: float = _setting(
+        0.55, "a question the words leave unsure is answered when its meaning is this close (cosine) to the top entry's "
+              "phrasings …", low=0, high=1)
+    faq_meaning_lead: float = _setting(
+        0.05, "… and this much closer than to the next entries", low=0, high=1)
+    faq_meaning_sure: float = _setting(
+        0.75, "… or else when the meaning band's model, weighing words and meaning together, is this sure (0-1)",
+        low=0, high=1)
     complaint_threshold: float = _setting(55.0, "minimum confidence to treat a message as a complaint", low=0, high=100)
+    report_model_sure: float = _setting(
+        0.5, "a message the complaint words saw something in but left unsure is filed when the report model is this "
+             "sure (0-1)", low=0, high=1)
     case_limits: str = _setting(
         "safety_hazard=24h, utilities=24h, default=3d",
         "handling time limit per case category: Nh = hours on the clock, Nd = working days; 'default' for the rest",

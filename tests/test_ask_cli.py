@@ -115,3 +115,17 @@ def test_a_report_of_an_open_case_would_be_merged_and_an_unknown_group_is_refuse
     assert db.execute("SELECT count(*) FROM case_reporters").fetchone()[0] == 1  # nothing stored
     refused = cli("ask", "5栋门口路灯坏了", "--group", "nonexist")
     assert refused.code == 2 and "没有登记群 nonexist" in refused.err and not refused.out
+
+
+def test_the_meaning_and_report_model_thresholds_come_from_the_configuration(cli, monkeypatch):
+    unsure_words = "屋被收了以后搬出去住的那段时间有冇得钱补"
+    trouble_untold = "楼上那户把花盆摆在窗台外沿，风一吹就往下掉土，下面是小孩上学走的路"
+    messages = unsure_words + "\n" + trouble_untold + "\n"
+    answered, filed = cli("ask", "--json", "--explain", stdin=messages).json_lines()
+    assert answered["intent"] == "faq" and answered["explain"]["reason"].startswith("meaning")
+    assert filed["intent"] == "complaint" and filed["explain"]["reason"].startswith("reads as a report")
+    monkeypatch.setenv("BOT_FAQ_MEANING_COSINE", "0.95")
+    monkeypatch.setenv("BOT_FAQ_MEANING_SURE", "0.99")
+    monkeypatch.setenv("BOT_REPORT_MODEL_SURE", "0.99")
+    stricter = cli("ask", "--json", "--explain", stdin=messages).json_lines()
+    assert [a["intent"] for a in stricter] == ["none", "none"]
