@@ -400,6 +400,12 @@ class Understanding:
         if unsaid:  # it asks about a detail the entry does not tell; when @-mentioned, offer those that do
             telling = tuple(c.entry for c in candidates[1:3]
                             if self.index.speaks_of(c.entry, subjects, norm) and not self._unsaid(c.entry, norm))
+            # The next entry tells it and is as sure over the rest as an answer must be: it answers.
+            if (mentioned or question) and telling and telling[0] is candidates[1].entry:
+                runner, third = candidates[1], candidates[2].score if len(candidates) > 2 else 0.0
+                if runner.score >= threshold and runner.score - third >= t.margin:
+                    return Decision("faq", runner.score, f"{top.entry.id} does not say {unsaid}; {runner.entry.id} does, "
+                                    f"score {runner.score} ≥ {threshold}", faq=runner.entry, **common)
             return Decision("none", top.score, f"off topic: {top.entry.id} does not say {unsaid}",
                             suggestions=telling if mentioned else (), **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else

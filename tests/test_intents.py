@@ -1088,6 +1088,10 @@ AGED = FaqEntry("y-2", "养老服务", "高龄津贴怎么申请？", ("高龄�
                "年满80周岁的本区户籍老人带身份证和户口本到社区申请，审核通过后发放。")
 LIFT_VOTE = FaqEntry("g-2", "加装电梯", "加装电梯要多少户同意？", ("装电梯要几户签字",), ("加装电梯",),
                      "需本单元三分之二以上业主同意，费用按楼层分摊。")
+PLAN = FaqEntry("g-7", "老旧小区改造", "老旧小区改造到哪一步了？", ("改造计划在哪看",), ("改造进度",),
+               "改造按年度计划分批实施，各小区的排期在社区公示栏公布。")
+DEED = FaqEntry("h-4", "不动产证", "安置房的房产证怎么办？", ("安置房多久能拿到不动产证",), ("安置房",),
+                "交房后由实施单位统一办理首次登记，再通知安置户办转移登记。")
 MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业主大会的程序",), ("业主大会",), "由业委会提前15天通知全体业主。")
 
 
@@ -1119,6 +1123,8 @@ MEETING = FaqEntry("m-2", "业委会", "业主大会怎么召开？", ("开业�
     (CHOSEN, "评估公司来量房，要我们出评估费不", "谁出钱"),
     (AGED, "高龄津贴和退休金可以同时领吗", "同时领"),
     (LOTS, "老旧小区改造那几个月，车子停哪里", "停车"),  # 停车位 as a thing to build is no place to park meanwhile
+    (LOTS, "老旧小区改造轮到我们这几栋了没", "进度和排期"),
+    (LOTS, "老旧小区改造么子时候开工，我们等了好久了", "进度和排期"),
 ])
 def test_a_detail_asked_needs_an_entry_that_tells_it(entry, asked, detail):
     assert declined(Understanding([entry, *KB], lexicon=LEXICON).classify(asked, mentioned=True), detail)
@@ -1134,6 +1140,8 @@ def test_a_detail_asked_needs_an_entry_that_tells_it(entry, asked, detail):
     ([CHOSEN], "评估公司是哪个定的", "e-2"),  # 哪个 is "who": who chooses the firm, not its name
     ([EARLY], "提前签约有什么奖励", "r-3"),
     ([LIFT_VOTE], "加装电梯一楼的不同意怎么办", "g-2"),  # agreement is what it tells
+    ([LOTS, PLAN], "老旧小区改造轮到我们这几栋了没", "g-7"),
+    ([DEED], "安置房的房产证要等几天才办得下来", "h-4"),  # "多久能拿到" is how long it takes
 ])
 def test_an_entry_that_tells_the_detail_or_is_asked_none_answers(entries, asked, faq_id):
     assert Understanding([*entries, *KB], lexicon=LEXICON).classify(asked, mentioned=True).faq.id == faq_id
@@ -1420,6 +1428,18 @@ def test_a_shop_and_its_lost_trade_stand_for_the_shopfront_and_its_business_loss
     decision = bot.classify("家门口开了八年的理发店要拆了，这几个月做不成生意，赔不赔", mentioned=True)
     assert decision.intent == "faq" and decision.faq.id == "s-8"
     assert bot.classify("隔壁便利店的生意最近好得很", mentioned=False).intent == "none"  # no expropriation: no stand-in
+    shop = FaqEntry("s-9", "征收", "门面被征收，停产停业损失怎么补偿？", ("商铺征收停业补偿",), ("停产停业损失",),
+                    "按门面前三年平均效益和停业期限给予停产停业损失补偿。")
+    closed = Understanding([shop, *KB], lexicon=LEXICON).classify("征收以后半年不能营业，有冇得补")
+    assert closed.intent == "faq" and closed.faq.id == "s-9"
+
+
+def test_a_rise_in_fees_is_one_thing_however_it_is_said():
+    rise = FaqEntry("w-3", "物业", "物业公司可以自行上调物业费吗？", ("物业费调价要走什么程序",), ("物业费调整",),
+                    "须经业主大会表决同意并公示。")
+    bot = Understanding([rise, *KB], lexicon=LEXICON)
+    for asked in ("物业又要涨价，他们自己说了算吗", "物业费要提价，业主不同意行不行"):
+        assert bot.classify(asked).faq.id == "w-3"
 
 
 def test_the_city_everyone_lives_in_is_no_subject():
@@ -1443,6 +1463,16 @@ def test_when_the_best_entry_does_not_tell_the_detail_asked_the_ones_that_do_are
     assert bot.classify("水费能用支付宝交吗，水价按什么标准收", mentioned=False).suggestions == ()
 
 
+def test_when_the_best_entry_does_not_tell_the_detail_asked_the_next_that_does_answers_when_sure_enough():
+    allowance = FaqEntry("o-1", "养老", "高龄津贴怎么申请？", ("高龄补贴在哪里领", "八十岁以上有什么补贴"), ("高龄津贴",), "到社区申请。")
+    card = FaqEntry("o-2", "养老", "老年人优待证怎么办理？", ("老年证在哪里办", "优待证要什么材料"), ("优待证",), "可在网上办理。")
+    bot = Understanding([allowance, card, *KB], lexicon=LEXICON)
+    told = "老年证在手机上能办不？我爸八十多了，高龄补贴每个月都是我去领的"
+    decision = bot.classify(told, mentioned=True)
+    assert decision.faq.id == "o-2" and decision.reason.startswith("o-1 does not say 线上交费办理; o-2 does")
+    # Two things asked, one told by each entry: neither answers the whole, so both are offered (the test above).
+
+
 def test_a_question_told_inside_a_story_is_read_from_the_clause_that_asks(understanding):
     story = "我家老房子划进去了，等安置房要两年，我妈问临时安置费怎么算？她天天念叨，兄弟几个也搞不清，屋里还有个小孩要读书"
     assert understanding.classify(story, mentioned=True).faq.id == "b-3"
@@ -1452,7 +1482,7 @@ def test_the_one_sentence_that_asks_is_read_alone_when_the_story_around_it_misle
     allowance = FaqEntry("o-1", "养老", "高龄津贴怎么申请？", ("高龄补贴在哪里领", "八十岁以上有什么补贴"), ("高龄津贴",), "到社区申请。")
     card = FaqEntry("o-2", "养老", "老年人优待证怎么办理？", ("老年证在哪里办", "优待证要什么材料"), ("优待证",), "可在网上办理。")
     bot = Understanding([allowance, card, *KB], lexicon=LEXICON)
-    told = "老年证在手机上能办不？我爸八十多了，高龄补贴每个月都是我去领的"
+    told = "老年证去哪里办？我爸八十多了，高龄补贴每个月都是我去领的"
     for mentioned in (False, True):
         decision = bot.classify(told, mentioned=mentioned)
         assert decision.intent == "faq" and decision.faq.id == "o-2" and decision.reason.startswith("asked in one of 2")
