@@ -1442,6 +1442,14 @@ def test_a_rise_in_fees_is_one_thing_however_it_is_said():
         assert bot.classify(asked).faq.id == "w-3"
 
 
+def test_heavy_rain_is_the_rainstorm_the_flood_entry_speaks_of():
+    flood = FaqEntry("f-7", "防汛", "暴雨天居民要注意什么？", ("暴雨预警发布后怎么办",), ("暴雨", "防汛"),
+                     "留意预警，低洼处居民提前转移，不要涉水。")
+    bot = Understanding([flood, *KB], lexicon=LEXICON)
+    assert bot.classify("下大雨的时候要注意些么子").faq.id == "f-7"
+    assert bot.classify("这两天要落大雨，住低洼地方的要做么子准备").faq.id == "f-7"
+
+
 def test_the_city_everyone_lives_in_is_no_subject():
     permit = FaqEntry("j-1", "流动人口", "外地人在株洲怎么办居住证？", ("株洲居住证在哪办",), ("居住证",), "带身份证和租房合同到派出所办理。")
     assert Understanding([permit, *KB], lexicon=LEXICON).classify("驾照快过期了，在株洲哪里换", mentioned=True).faq is None
