@@ -273,7 +273,7 @@ class Segmenter:
             for end in sorted({*(pos + n for n in (2, 3, 4)), *word_ends}, key=lambda e: (e not in word_ends, pos - e)):
                 piece = text[pos:end]
                 if (end > len(text) or piece[0] in _FUNCTION or not 2 <= len(pinyin_of(piece).split()) <= 6
-                        or piece in self._vocabulary
+                        or piece in self._vocabulary or self._asks_yes_or_no(piece, end, text)
                         or self._is_known_phrase(pos, piece, ends, text) or self._splits_common_word(end, starts, text)):
                     continue
                 target = self._by_pinyin.get(pinyin_of(piece))
@@ -286,6 +286,11 @@ class Segmenter:
                 out.append(text[pos:end])
                 pos = end
         return out
+
+    @staticmethod
+    def _asks_yes_or_no(piece: str, end: int, text: str) -> bool:
+        """"沙袋发不" and "发不发" ask whether it is given out: the 不 of a verb at the end or repeated is no typo (发布)."""
+        return piece.endswith("不") and (end == len(text) or text[end] == piece[-2])
 
     def _splits_common_word(self, cut: int, starts: dict[int, int], text: str) -> bool:
         """A window may not end inside a common word: 不|办事 must not become 补办|事."""
