@@ -299,6 +299,12 @@ class Understanding:
         """Whether the entry speaks of one of the message's subjects, or of a number it names."""
         return bool(subjects) and (self.index.speaks_of(entry, subjects, text) or self.index.shares_a_number(entry, text))
 
+    def _fits(self, entry: FaqEntry, subjects: tuple[str, ...], text: str) -> bool:
+        """The gates the top candidate passes, for a runner-up that would answer instead: on subject, names what must
+        be named, tells the detail asked."""
+        return self._on_subject(entry, subjects, text) and not self._unnamed(entry, subjects, text) \
+            and not self._unsaid(entry, text)
+
     def _closer_in_meaning(self, candidates: tuple[Candidate, ...], near: tuple[float, ...], subjects: tuple[str, ...],
                            text: str) -> Candidate | None:
         """A runner-up the words ranked lower that is, by meaning, clearly the one asked about ("搬家费补不补" beside
@@ -309,10 +315,7 @@ class Understanding:
         if best == 0 or near[best] < t.meaning_runner_up or lead < t.meaning_overrule:
             return None
         runner = candidates[best]
-        if not self._on_subject(runner.entry, subjects, text) or self._unnamed(runner.entry, subjects, text) \
-                or self._unsaid(runner.entry, text):
-            return None
-        return runner
+        return runner if self._fits(runner.entry, subjects, text) else None
 
     def classify(self, text: str, mentioned: bool = False, allow: Callable[[str], bool] | None = None) -> Decision:
         """`allow(faq_id)`, when given, leaves out entries that do not apply here (a community's own entries)."""
@@ -400,12 +403,13 @@ class Understanding:
         if unsaid:  # it asks about a detail the entry does not tell; when @-mentioned, offer those that do
             telling = tuple(c.entry for c in candidates[1:3]
                             if self.index.speaks_of(c.entry, subjects, norm) and not self._unsaid(c.entry, norm))
-            # The next entry tells it and is as sure over the rest as an answer must be: it answers.
-            if (mentioned or question) and telling and telling[0] is candidates[1].entry:
-                runner, third = candidates[1], candidates[2].score if len(candidates) > 2 else 0.0
-                if runner.score >= threshold and runner.score - third >= t.margin:
-                    return Decision("faq", runner.score, f"{top.entry.id} does not say {unsaid}; {runner.entry.id} does, "
-                                    f"score {runner.score} ≥ {threshold}", faq=runner.entry, **common)
+            # The next entry passes the gates the top failed and is as sure over the rest as an answer must be: it answers.
+            runner = candidates[1] if len(candidates) > 1 else None
+            third = candidates[2].score if len(candidates) > 2 else 0.0
+            if ((mentioned or question) and runner and runner.score >= threshold and runner.score - third >= t.margin
+                    and self._fits(runner.entry, subjects, norm)):
+                return Decision("faq", runner.score, f"{top.entry.id} does not say {unsaid}; {runner.entry.id} does, "
+                                f"score {runner.score} ≥ {threshold}", faq=runner.entry, **common)
             return Decision("none", top.score, f"off topic: {top.entry.id} does not say {unsaid}",
                             suggestions=telling if mentioned else (), **common)
         if not on_topic:  # it shares only words of asking with the entry: it asks about something else
